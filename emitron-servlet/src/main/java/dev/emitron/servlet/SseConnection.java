@@ -126,9 +126,12 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     }
     if (!wasStarted) {
       // The stream never started: answer with an error instead.
-      ErrorResponse error = reason == CloseReason.SHUTDOWN
-          ? new ErrorResponse(503, "shutting_down", "the server is shutting down")
-          : ErrorResponse.unavailable("the transport cannot be reached: " + describe(cause));
+      ErrorResponse error = switch (reason) {
+        case SHUTDOWN -> new ErrorResponse(503, "shutting_down", "the server is shutting down");
+        case SLOW_CONSUMER -> new ErrorResponse(503, "overloaded",
+            "too many messages arrived while the stream was starting; retry");
+        default -> ErrorResponse.unavailable("the transport cannot be reached: " + describe(cause));
+      };
       Responses.writeError(response, error);
       completeQuietly();
       return;
