@@ -1,0 +1,209 @@
+package dev.emitron.standalone;
+
+import dev.emitron.core.Emitron;
+import dev.emitron.core.Transport;
+import dev.emitron.core.Transports;
+import dev.emitron.servlet.Authorizer;
+import dev.emitron.servlet.EmitronServlet;
+import dev.emitron.servlet.TokenAuthorizer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone server: an {@link Emitron} instance and its servlet mounted at {@code /} of an embedded
+ * Jetty 12 server.
+ *
+ * <pre>{@code
+ * try (EmitronServer server = EmitronServer.create(ServerConfig.defaults().withPort(0))) {
+ *   server.start();
+ *   System.out.println(server.uri());
+ * }
+ * }</pre>
+ *
+ * <p>{@link #create} returns an unstarted server. {@link #close()} shuts down gracefully: it stops
+ * accepting connections, ends every stream cleanly after the frames already queued, lets in-flight
+ * publishes finish, and stops within the configured grace period. It is idempotent.
+ */
+public final class EmitronServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmitronServer.class);
+
+  private final ServerConfig config;
+  private final Emitron emitron;
+  private final EmitronServlet servlet;
+  private final Server jetty;
+  private final ServerConnector connector;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer) {
+    this.config = config;
+    this.emitron = emitron;
+    this.servlet = EmitronServlet.builder(emitron)
+        .retry(config.retry())
+        .maxBodyBytes(config.maxBodyBytes())
+        .maxPendingBytes(config.maxPendingBytes())
+        .corsOrigins(config.corsOrigins())
+        .maxConnections(config.maxConnections())
+        .authorizer(authorizer)
+        .build();
+
+    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    threads.setName("emitron-http");
+    this.jetty = new Server(threads);
+
+    HttpConfiguration http = new HttpConfiguration();
+    // The servlet decodes topics itself, exactly once, and answers bad ones with 400 and a JSON body;
+    // Jetty must pass %2F, %2E%2E and the like through instead of rejecting or rewriting them.
+    http.setUriCompliance(UriCompliance.UNSAFE);
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(true);
+    this.connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    // Streams are kept busy by heartbeats; a connection with no progress for this long is dead.
+    long heartbeatMillis = config.heartbeat().toMillis();
+    connector.setIdleTimeout(Math.max(30_000, heartbeatMillis * 2 + 5_000));
+    jetty.addConnector(connector);
+
+    ServletContextHandler context = new ServletContextHandler("/");
+    context.getServletHandler().setDecodeAmbiguousURIs(true);
+    ServletHolder holder = new ServletHolder("emitron", servlet);
+    holder.setAsyncSupported(true);
+    context.addServlet(holder, "/*");
+    jetty.setHandler(context);
+    jetty.setErrorHandler(new JsonErrorHandler());
+    jetty.setStopTimeout(Math.max(1, config.shutdownGrace().toMillis() / 2));
+    jetty.setStopAtShutdown(false);
+  }
+
+  /**
+   * Creates an unstarted server and its emitron instance (connecting the transport).
+   *
+   * @throws IllegalArgumentException if the configuration cannot be used (for example a bad Redis URL)
+   */
+  public static EmitronServer create(ServerConfig config) {
+    Objects.requireNonNull(config, "config");
+    Authorizer authorizer = authorizer(config);
+    Emitron emitron = Emitron.builder()
+        .replayMax(config.replayMax())
+        .heartbeat(config.heartbeat())
+        .transport(transport(config))
+        .build();
+    return new EmitronServer(config, emitron, authorizer);
+  }
+
+  private static Authorizer authorizer(ServerConfig config) {
+    try {
+      return TokenAuthorizer.builder()
+          .publishToken(config.publishToken())
+          .jwtSecret(config.jwtSecret())
+          .jwtPublicKey(config.jwtPublicKey())
+          .subscribeOpen(config.subscribeOpen())
+          .build();
+    } catch (IllegalArgumentException e) {
+      String variable = config.jwtSecret() != null ? "JWT_SECRET" : "JWT_PUBLIC_KEY";
+      throw new IllegalArgumentException("invalid " + variable + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Transport.Factory transport(ServerConfig config) {
+    if (config.redisUrl() == null) {
+      return Transports.memory();
+    }
+    return RedisTransportChoice.factory(config);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public EmitronServer start() {
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      close();
+      throw new IllegalStateException("cannot start the server on " + config.host() + ":" + config.port()
+          + ": " + e.getMessage(), e);
+    }
+    return this;
+  }
+
+  /** The port the server listens on (the chosen one when configured with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The base URI, with {@code 127.0.0.1} when bound to every address. */
+  public URI uri() {
+    String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+  }
+
+  /** The emitron instance behind the server, for publishing from Java code. */
+  public Emitron emitron() {
+    return emitron;
+  }
+
+  /** The number of open SSE streams. */
+  public int openStreams() {
+    return servlet.openStreams();
+  }
+
+  /** The configuration. */
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Shuts down gracefully within the configured grace period; idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    try {
+      connector.close();
+    } catch (RuntimeException e) {
+      log.debug("Closing the connector failed", e);
+    }
+    servlet.endStreams();
+    waitForStreams(deadline - config.shutdownGrace().toNanos() / 2);
+    emitron.close();
+    try {
+      jetty.setStopTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      jetty.stop();
+    } catch (Exception e) {
+      log.warn("Jetty did not stop cleanly: {}", e.toString());
+    }
+  }
+
+  private void waitForStreams(long deadlineNanos) {
+    while (servlet.openStreams() > 0 && System.nanoTime() < deadlineNanos) {
+      try {
+        // Polls for a bounded time only at shutdown; streams end as their last frames are written.
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  static Duration elapsedSince(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+}
