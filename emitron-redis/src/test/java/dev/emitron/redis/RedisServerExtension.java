@@ -211,6 +211,9 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     if (running == null) {
       return;
     }
+    if (running.isAlive()) {
+      signal("-CONT");
+    }
     running.destroy();
     await(running);
     process = null;
@@ -225,6 +228,37 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     running.destroyForcibly();
     await(running);
     process = null;
+  }
+
+  /**
+   * Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung host.
+   * {@link #thaw()} resumes it; a frozen server is thawed before it is stopped.
+   */
+  public void freeze() {
+    signal("-STOP");
+  }
+
+  /** Resumes a frozen server (SIGCONT). */
+  public void thaw() {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) {
+    Process running = process;
+    if (running == null) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(running.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill " + signal + " " + running.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Stops the server and starts it again, empty, on the same port. */

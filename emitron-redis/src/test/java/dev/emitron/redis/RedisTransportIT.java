@@ -315,6 +315,25 @@ class RedisTransportIT {
   }
 
   @Test
+  void theRedisSubscriptionIsReleasedWhenTheLastLocalSubscriberLeaves() {
+    Emitron a = instance(10);
+    String topic = newTopic("release");
+    String channel = "emitron:{" + topic + "}:live";
+    List<Subscription> subscriptions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Recorder recorder = new Recorder();
+      subscriptions.add(a.subscribe(topic, SubscribeOptions.live(), recorder));
+      recorder.takeStart();
+    }
+    assertThat(redis.commands().pubsubNumsub(channel)).containsEntry(channel, 1L);
+    subscriptions.get(0).close();
+    subscriptions.get(1).close();
+    assertThat(redis.commands().pubsubNumsub(channel)).containsEntry(channel, 1L);
+    subscriptions.get(2).close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().pubsubNumsub(channel).get(channel) == 0L);
+  }
+
+  @Test
   void readsAreSnapshotsOfTheStream() {
     Transport transport = RedisTransport.factory(redis.uri()).create(new Transport.Settings(3),
         new Transport.Listener() {
