@@ -20,6 +20,8 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.concurrent.BlockingOperationException;
+import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -198,7 +200,14 @@ final class LettuceTransport implements Transport {
     } catch (RuntimeException e) {
       log.warn("Redis client failed to shut down", e);
     } finally {
-      resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Future<Boolean> done = resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        done.await(timeout.toMillis() + 1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (BlockingOperationException e) {
+        // close() was called on one of our own event-loop threads: the shutdown finishes by itself.
+      }
     }
   }
 

@@ -53,7 +53,7 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
   private final Transport.Listener listener;
   private final Consumer<Message> seen;
   private final Map<String, Feed> feeds = new HashMap<>(); // guarded by this
-  private boolean closed; // guarded by this
+  private volatile boolean closed;
 
   LiveFeed(StatefulRedisPubSubConnection<String, String> connection, Keys keys, Transport.Listener listener,
       Consumer<Message> seen) {
@@ -161,7 +161,7 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
         sendUnsubscribe(channel, feed);
       }
     }
-    if (restored != null) {
+    if (restored != null && !closed) {
       log.debug("Live feed of topic '{}' restored", restored);
       try {
         listener.onRestored(restored);
@@ -185,7 +185,7 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
   @Override
   public void message(String channel, String payload) {
     Topic topic = keys.topicOf(channel);
-    if (topic == null) {
+    if (topic == null || closed) {
       return;
     }
     Optional<Message> message = Payload.decode(topic, payload);

@@ -19,7 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -331,6 +335,91 @@ class RedisTransportIT {
     assertThat(redis.commands().pubsubNumsub(channel)).containsEntry(channel, 1L);
     subscriptions.get(2).close();
     await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().pubsubNumsub(channel).get(channel) == 0L);
+  }
+
+  /**
+   * F03: one publisher on B sends 1..N as fast as acknowledgements come back while subscribers join on A
+   * at random moments, half replaying, half resuming after an id already published. Each must see a
+   * run of consecutive integers ending at N: no gap, no duplicate where replay meets live.
+   */
+  @Test
+  void joiningOnAnotherInstanceDuringPublishingHasNoGapAndNoDuplicate() throws Exception {
+    int total = 1000;
+    int replayMax = 300;
+    Emitron a = instance(replayMax);
+    Emitron b = instance(replayMax);
+    String topic = newTopic("seam");
+    List<MessageId> published = java.util.Collections.synchronizedList(new ArrayList<>());
+    ExecutorService publisher = Executors.newSingleThreadExecutor();
+    List<Recorder> recorders = new ArrayList<>();
+    List<Integer> firstExpected = new ArrayList<>();
+    try {
+      Future<?> publishing = publisher.submit(() -> {
+        for (int i = 1; i <= total; i++) {
+          published.add(publish(b, topic, i).id());
+        }
+        return null;
+      });
+      Random random = new Random(7);
+      for (int i = 0; i < 20; i++) {
+        int target = Math.min(total - 1, (i + 1) * total / 25 + random.nextInt(20));
+        await().atMost(Duration.ofSeconds(30)).until(() -> published.size() >= target);
+        if (i % 2 == 0) {
+          recorders.add(subscribe(a, topic, SubscribeOptions.replay(replayMax)));
+          firstExpected.add(null);
+        } else {
+          int index = published.size() - 1 - random.nextInt(Math.min(100, published.size()));
+          recorders.add(subscribe(a, topic, SubscribeOptions.resumeAfter(published.get(index).toString())));
+          firstExpected.add(index + 2);
+        }
+      }
+      publishing.get(60, TimeUnit.SECONDS);
+    } finally {
+      publisher.shutdownNow();
+    }
+    for (int i = 0; i < recorders.size(); i++) {
+      Recorder recorder = recorders.get(i);
+      StreamStart start = recorder.takeStart();
+      assertThat(start.gap()).as("subscriber %d", i).isFalse();
+      List<Integer> values = new ArrayList<>();
+      while (values.isEmpty() || values.get(values.size() - 1) != total) {
+        values.add(Integer.parseInt(recorder.takeMessage().data()));
+      }
+      int first = values.get(0);
+      if (firstExpected.get(i) != null) {
+        assertThat(first).as("subscriber %d starts right after its resume id", i).isEqualTo(firstExpected.get(i));
+      }
+      for (int k = 0; k < values.size(); k++) {
+        assertThat(values.get(k)).as("subscriber %d, message %d", i, k).isEqualTo(first + k);
+      }
+      recorder.assertExhausted();
+    }
+  }
+
+  @Test
+  void closedTransportRefusesWorkAndClosesTwiceQuietly() {
+    Transport transport = RedisTransport.factory(redis.uri()).create(new Transport.Settings(10),
+        new Transport.Listener() {
+          @Override
+          public void onMessage(Message message) {
+          }
+
+          @Override
+          public void onRestored(Topic topic) {
+          }
+        });
+    Topic topic = Topic.of(newTopic("closed"));
+    assertThat(transport.ping().toCompletableFuture().join()).isTrue();
+    transport.close();
+    transport.close();
+    assertThat(transport.ping().toCompletableFuture().join()).isFalse();
+    assertThat(transport.publish(topic, null, "1").toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(dev.emitron.core.EmitronException.Closed.class);
+    assertThat(transport.subscribe(topic).toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(dev.emitron.core.EmitronException.Closed.class);
+    transport.unsubscribe(topic);
   }
 
   @Test
