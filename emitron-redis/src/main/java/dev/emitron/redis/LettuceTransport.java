@@ -8,6 +8,7 @@ import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -91,6 +92,7 @@ final class LettuceTransport implements Transport {
               .build())
           .build());
       commands = created.connect(StringCodec.UTF8);
+      requireVersion7(commands);
       this.pubSub = created.connectPubSub(StringCodec.UTF8);
     } catch (RuntimeException e) {
       if (commands != null) {
@@ -100,6 +102,9 @@ final class LettuceTransport implements Transport {
         created.shutdown(Duration.ZERO, timeout);
       }
       resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (e instanceof EmitronException emitron) {
+        throw emitron;
+      }
       throw new EmitronException.Unavailable(
           "cannot connect to Redis at " + RedisOptions.masked(options.uri()) + ": " + e.getMessage(), e);
     }
@@ -113,6 +118,35 @@ final class LettuceTransport implements Transport {
     this.feed = new LiveFeed(pubSub, keys, listener, message -> floors.record(message.topic(), message.id()));
     pubSub.addListener(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
+  }
+
+  /**
+   * The scripts need Redis 7.0 ({@code XINFO STREAM}'s {@code max-deleted-entry-id},
+   * {@code XSETID ... MAXDELETEDID}); refuse an older server at once rather than fail every read.
+   */
+  private static void requireVersion7(StatefulRedisConnection<String, String> connection) {
+    String info;
+    try {
+      info = connection.sync().info("server");
+    } catch (RedisCommandExecutionException e) {
+      log.debug("INFO is not allowed; cannot check the Redis version", e);
+      return;
+    }
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("redis_version:")) {
+        String version = line.substring("redis_version:".length()).trim();
+        int dot = version.indexOf('.');
+        try {
+          if (Integer.parseInt(dot < 0 ? version : version.substring(0, dot)) < 7) {
+            throw new EmitronException("the Redis transport needs Redis 7.0 or later; the server runs " + version,
+                null);
+          }
+        } catch (NumberFormatException e) {
+          log.debug("Cannot read the Redis version '{}'", version);
+        }
+        return;
+      }
+    }
   }
 
   private record Script(String text, String sha, ScriptOutputType type) {

@@ -21,8 +21,8 @@ import java.util.Objects;
  * Lua script: {@code XADD} with exact {@code MAXLEN} trimming, then {@code PUBLISH}; the message id is
  * the Stream entry id. Reads are one Lua script each, so they are atomic snapshots. Channels are
  * subscribed with {@code SUBSCRIBE}, never {@code PSUBSCRIBE}, so {@code *} or {@code ?} in a topic is
- * never a pattern. Requires Redis 7.0 or later, standalone or behind Sentinel (not Redis Cluster:
- * the live feed uses {@code PUBLISH}, not {@code SPUBLISH}).
+ * never a pattern. Requires Redis 7.0 or later, standalone; not Redis Cluster (the live feed uses
+ * {@code PUBLISH}, not {@code SPUBLISH}). Sentinel URLs go through Lettuce's own support, untested here.
  *
  * <p>Each transport opens two connections, one for commands and one for pub/sub, and owns the Lettuce
  * client resources (event-loop threads) it creates; {@link Transport#close()} releases them. Lettuce

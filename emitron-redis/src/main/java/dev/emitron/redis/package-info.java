@@ -19,7 +19,8 @@
  *       {@code EmitronException.Unavailable}; nothing is half published.</li>
  * </ul>
  *
- * <p>Requires Redis 7.0 or later (standalone or Sentinel). Arguments and return values are non-null
+ * <p>Requires Redis 7.0 or later, standalone (Sentinel URLs go through Lettuce's own support, untested here;
+ * Redis Cluster is not supported). Arguments and return values are non-null
  * unless documented otherwise.
  */
 package dev.emitron.redis;

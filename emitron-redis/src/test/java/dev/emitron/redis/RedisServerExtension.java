@@ -67,6 +67,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
   private /* @Nullable */ RedisClient client;
   private /* @Nullable */ StatefulRedisConnection<String, String> connection;
   private /* @Nullable */ Thread reaper;
+  private /* @Nullable */ String skipReason;
 
   /** Whether Redis tests must fail, rather than be skipped, when no Redis can be started. */
   public static boolean redisRequired() {
@@ -95,6 +96,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     Optional<Path> found = findRedisServer();
+    skipReason = null;
     if (found.isEmpty()) {
       String message = "No redis-server on the PATH, so the Redis tests of "
           + context.getDisplayName() + " cannot run (install Redis 7: apt-get install redis-server)";
@@ -102,7 +104,10 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         throw new IllegalStateException(message + "; failing because emitron.requireRedis / "
             + "EMITRON_REQUIRE_REDIS is true");
       }
-      Assumptions.abort(message + "; skipping. Set EMITRON_REQUIRE_REDIS=true to fail instead.");
+      // Each test is then reported as skipped with this message (an abort here would hide the count).
+      skipReason = message + "; skipping. Set EMITRON_REQUIRE_REDIS=true to fail instead.";
+      System.err.println("[emitron] " + skipReason);
+      return;
     }
     executable = found.get();
     directory = Files.createTempDirectory("emitron-redis-");
@@ -114,6 +119,9 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
+    if (skipReason != null) {
+      Assumptions.abort(skipReason);
+    }
     if (executable != null && !isRunning()) {
       start();
     }
