@@ -179,6 +179,32 @@ class RedisTransportIT {
   }
 
   @Test
+  void eventNamesAndLookAlikeDataCrossInstancesUnchanged() throws Exception {
+    Emitron a = instance(10);
+    Emitron b = instance(10);
+    String topic = newTopic("tricky");
+    Recorder live = subscribeStarted(b, topic);
+    List<String> values = List.of("x\revent: evil\rid: 999\r", "x\r\ndata: fake\r\n\r\nid: 1", "\n", "",
+        "\u2028 \u2029 \u0085", "%7D}{\"", "1-0\n\n");
+    for (String value : values) {
+      a.publish(Topic.of(topic), "price.update", com.fasterxml.jackson.databind.node.TextNode.valueOf(value))
+          .toCompletableFuture().join();
+    }
+    List<Message> received = live.takeMessages(values.size());
+    Recorder replayed = subscribe(b, topic, SubscribeOptions.replay(10));
+    replayed.takeStart();
+    List<Message> stored = replayed.takeMessages(values.size());
+    assertThat(stored).isEqualTo(received);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (int i = 0; i < values.size(); i++) {
+      Message message = received.get(i);
+      assertThat(message.event()).isEqualTo("price.update");
+      assertThat(message.data()).doesNotContain("\n", "\r");
+      assertThat(json.readTree(message.data()).textValue()).isEqualTo(values.get(i));
+    }
+  }
+
+  @Test
   void idsKeepIncreasingAcrossAClearAndAfterFlushAll() {
     Emitron a = instance(10);
     String topic = newTopic("ids");
