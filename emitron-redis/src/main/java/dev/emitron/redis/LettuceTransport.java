@@ -6,19 +6,10 @@ import dev.emitron.core.MessageId;
 import dev.emitron.core.Replay;
 import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.protocol.ProtocolVersion;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.concurrent.BlockingOperationException;
@@ -34,8 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport on Lettuce: one command connection (pipelined, shared by every caller) and one pub/sub
- * connection ({@link LiveFeed}), on client resources this transport creates and shuts down.
+ * The transport on Lettuce, for standalone Redis and Redis Cluster alike: the scripts, the ids and the
+ * live feed's bookkeeping ({@link LiveFeed}) are shared, and a {@link RedisLink} holds what differs
+ * (standalone: one command connection and one pub/sub connection; cluster: Lettuce's cluster client
+ * with sharded pub/sub). The client resources are created and shut down here.
  *
  * <p>Lettuce is set to reject commands at once while disconnected, to bound its request queue, to time
  * out every command after {@link RedisOptions#commandTimeout()} and to reconnect by itself, waiting at
@@ -51,9 +44,7 @@ final class LettuceTransport implements Transport {
   private final Duration timeout;
   private final IdFloors floors = new IdFloors();
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
-  private final StatefulRedisPubSubConnection<String, String> pubSub;
+  private final RedisLink link;
   private final LiveFeed feed;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -66,40 +57,18 @@ final class LettuceTransport implements Transport {
     this.replayMax = Integer.toString(settings.replayMax());
     this.keys = new Keys(options.channelPrefix());
     this.timeout = options.commandTimeout();
-    RedisURI uri = options.redisUri();
-    uri.setTimeout(timeout);
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), options.reconnectDelay(), 2, TimeUnit.MILLISECONDS))
         .build();
-    RedisClient created = null;
-    StatefulRedisConnection<String, String> commands = null;
+    RedisLink connected = null;
     try {
-      created = RedisClient.create(resources, uri);
-      created.setOptions(ClientOptions.builder()
-          .autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .requestQueueSize(options.requestQueueSize())
-          .timeoutOptions(TimeoutOptions.enabled(timeout))
-          .protocolVersion(ProtocolVersion.RESP2)
-          .socketOptions(SocketOptions.builder()
-              .connectTimeout(timeout)
-              .keepAlive(SocketOptions.KeepAliveOptions.builder()
-                  .enable()
-                  .idle(Duration.ofSeconds(15))
-                  .interval(Duration.ofSeconds(5))
-                  .count(3)
-                  .build())
-              .build())
-          .build());
-      commands = created.connect(StringCodec.UTF8);
-      requireVersion7(commands);
-      this.pubSub = created.connectPubSub(StringCodec.UTF8);
+      connected = options.cluster()
+          ? ClusterLink.connect(options, resources)
+          : StandaloneLink.connect(options, resources);
+      requireVersion7(connected);
     } catch (RuntimeException e) {
-      if (commands != null) {
-        commands.close();
-      }
-      if (created != null) {
-        created.shutdown(Duration.ZERO, timeout);
+      if (connected != null) {
+        connected.close();
       }
       resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (e instanceof EmitronException emitron) {
@@ -108,22 +77,26 @@ final class LettuceTransport implements Transport {
       throw new EmitronException.Unavailable(
           "cannot connect to Redis at " + RedisOptions.masked(options.uri()) + ": " + e.getMessage(), e);
     }
-    this.client = created;
-    this.connection = commands;
-    RedisAsyncCommands<String, String> async = connection.async();
-    this.publishScript = new Script(Scripts.PUBLISH, async.digest(Scripts.PUBLISH), ScriptOutputType.MULTI);
+    this.link = connected;
+    RedisScriptingAsyncCommands<String, String> async = link.scripting();
+    String publish = link.sharded() ? Scripts.SHARDED_PUBLISH : Scripts.PUBLISH;
+    this.publishScript = new Script(publish, async.digest(publish), ScriptOutputType.MULTI);
     this.readLastScript = new Script(Scripts.READ_LAST, async.digest(Scripts.READ_LAST), ScriptOutputType.MULTI);
     this.readAfterScript = new Script(Scripts.READ_AFTER, async.digest(Scripts.READ_AFTER), ScriptOutputType.MULTI);
     this.clearScript = new Script(Scripts.CLEAR, async.digest(Scripts.CLEAR), ScriptOutputType.INTEGER);
     for (Script script : List.of(publishScript, readLastScript, readAfterScript, clearScript)) {
       try {
-        connection.sync().scriptLoad(script.text());
-      } catch (RuntimeException e) {
+        async.scriptLoad(script.text()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
         log.debug("SCRIPT LOAD failed; the script is loaded by its first EVAL instead", e);
       }
     }
-    this.feed = new LiveFeed(pubSub, keys, listener, message -> floors.record(message.topic(), message.id()));
-    pubSub.addListener(feed);
+    this.feed = new LiveFeed(link, keys, listener, message -> floors.record(message.topic(), message.id()),
+        link::dropped);
+    link.attach(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
   }
 
@@ -131,10 +104,10 @@ final class LettuceTransport implements Transport {
    * The scripts need Redis 7.0 ({@code XINFO STREAM}'s {@code max-deleted-entry-id},
    * {@code XSETID ... MAXDELETEDID}); refuse an older server at once rather than fail every read.
    */
-  private static void requireVersion7(StatefulRedisConnection<String, String> connection) {
+  private static void requireVersion7(RedisLink link) {
     String info;
     try {
-      info = connection.sync().info("server");
+      info = link.serverInfo();
     } catch (RedisCommandExecutionException e) {
       log.debug("INFO is not allowed; cannot check the Redis version", e);
       return;
@@ -220,8 +193,8 @@ final class LettuceTransport implements Transport {
       return CompletableFuture.completedFuture(false);
     }
     try {
-      return connection.async().ping().toCompletableFuture()
-          .handle((pong, failure) -> failure == null && "PONG".equals(pong) && pubSub.isOpen())
+      return link.ping().toCompletableFuture()
+          .handle((pong, failure) -> failure == null && "PONG".equals(pong) && link.feedOpen())
           .completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(false);
@@ -235,9 +208,7 @@ final class LettuceTransport implements Transport {
     }
     feed.close();
     try {
-      pubSub.close();
-      connection.close();
-      client.shutdown(Duration.ZERO, timeout);
+      link.close();
     } catch (RuntimeException e) {
       log.warn("Redis client failed to shut down", e);
     } finally {
@@ -263,7 +234,7 @@ final class LettuceTransport implements Transport {
     String[] key = {keys.stream(topic)};
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
-      RedisAsyncCommands<String, String> async = connection.async();
+      RedisScriptingAsyncCommands<String, String> async = link.scripting();
       async.<T>evalsha(script.sha(), script.type(), key, args).whenComplete((value, failure) -> {
         if (failure == null) {
           result.complete(value);

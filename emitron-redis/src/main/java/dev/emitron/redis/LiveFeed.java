@@ -5,8 +5,6 @@ import dev.emitron.core.Message;
 import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,11 +13,16 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live feed: one pub/sub connection shared by every topic of the instance.
+ * The live feed: the pub/sub subscriptions of every topic of the instance, on one connection
+ * (standalone Redis) or one per cluster node (sharded pub/sub, where each channel lives on the node
+ * owning its slot). The {@link Commands} send the subscriptions; the {@link RedisLink} calls
+ * {@link #subscribed}, {@link #unsubscribed} and {@link #message} from Lettuce's callbacks.
  *
  * <p>Per channel it tracks whether emitron wants it ({@code wanted}), how many of its own
  * {@code SUBSCRIBE} commands await their confirmation ({@code pending}) and whether Redis confirmed it.
@@ -28,19 +31,39 @@ import org.slf4j.LoggerFactory;
  * channel no longer wanted (its {@code UNSUBSCRIBE} was refused while Redis was away) is answered with
  * {@code UNSUBSCRIBE}, so no subscription leaks.
  *
+ * <p>In a cluster a subscription can also end without us asking: the slot moved to another node
+ * (which answers with an unsolicited {@code SUNSUBSCRIBE}), or the node's connection was lost
+ * ({@link #lost}). Such channels are subscribed again by {@link #reconcile}, on the node that owns the
+ * slot then, and the confirmation, which none of our own commands awaits, reports the restoration.
+ *
  * <p>Commands are sent under this object's lock so that Redis sees each channel's
  * {@code SUBSCRIBE}/{@code UNSUBSCRIBE} in the order they were asked for. Callbacks run on Lettuce's
  * event-loop thread; listener calls are made outside the lock and never block.
  */
-final class LiveFeed extends RedisPubSubAdapter<String, String> {
+final class LiveFeed {
 
   private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
+
+  /** The subscribe and unsubscribe commands of one mode. */
+  interface Commands {
+    /** {@code SUBSCRIBE} (or {@code SSUBSCRIBE}) one channel. */
+    RedisFuture<Void> subscribe(String channel);
+
+    /** {@code UNSUBSCRIBE} (or {@code SUNSUBSCRIBE}) one channel. */
+    RedisFuture<Void> unsubscribe(String channel);
+  }
 
   private static final class Feed {
     final Topic topic;
     boolean wanted;
     int pending;
+    /** Our own unsubscribe commands awaiting their confirmation. */
+    int unsubscribing;
     boolean confirmed;
+    /** The cluster node the channel is subscribed on, when known; {@code null} for standalone Redis. */
+    /* @Nullable */ String node;
+    /** A re-subscription sent by {@link #reconcile} awaits its answer. */
+    boolean resubscribing;
     /* @Nullable */ CompletableFuture<Void> ready;
 
     Feed(Topic topic) {
@@ -48,19 +71,26 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
     }
   }
 
-  private final StatefulRedisPubSubConnection<String, String> connection;
+  private final Commands connection;
   private final Keys keys;
   private final Transport.Listener listener;
   private final Consumer<Message> seen;
+  private final Runnable dropped;
   private final Map<String, Feed> feeds = new HashMap<>(); // guarded by this
   private volatile boolean closed;
 
-  LiveFeed(StatefulRedisPubSubConnection<String, String> connection, Keys keys, Transport.Listener listener,
-      Consumer<Message> seen) {
+  /**
+   * Creates the feed.
+   *
+   * @param dropped called (outside the lock) when Redis ended a wanted subscription by itself, so that
+   *     the link re-subscribes it soon with {@link #reconcile}
+   */
+  LiveFeed(Commands connection, Keys keys, Transport.Listener listener, Consumer<Message> seen, Runnable dropped) {
     this.connection = connection;
     this.keys = keys;
     this.listener = listener;
     this.seen = seen;
+    this.dropped = dropped;
   }
 
   CompletionStage<Void> subscribe(Topic topic) {
@@ -80,7 +110,7 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
       ready = new CompletableFuture<>();
       feed.ready = ready;
       try {
-        sent = connection.async().subscribe(channel);
+        sent = connection.subscribe(channel);
       } catch (RuntimeException e) {
         feed.ready = null;
         forgetIfIdle(channel, feed);
@@ -121,11 +151,16 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
   /** Sends UNSUBSCRIBE; called under the lock. A refusal is repaired when Lettuce re-subscribes. */
   private void sendUnsubscribe(String channel, /* @Nullable */ Feed feed) {
     try {
-      connection.async().unsubscribe(channel).whenComplete((ignored, failure) -> {
+      RedisFuture<Void> sent = connection.unsubscribe(channel);
+      if (feed != null) {
+        feed.unsubscribing++;
+      }
+      sent.whenComplete((ignored, failure) -> {
         if (failure != null) {
           log.debug("UNSUBSCRIBE {} failed; it is sent again once Redis is back", channel, failure);
           synchronized (this) {
             if (feed != null) {
+              feed.unsubscribing = Math.max(0, feed.unsubscribing - 1);
               forgetIfIdle(channel, feed);
             }
           }
@@ -138,18 +173,23 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
 
   /** Drops the state of a channel nobody wants, that is not subscribed and has nothing in flight. */
   private void forgetIfIdle(String channel, Feed feed) {
-    if (!feed.wanted && feed.pending == 0 && !feed.confirmed && feeds.get(channel) == feed) {
+    if (!feed.wanted && feed.pending == 0 && !feed.confirmed && !feed.resubscribing && feeds.get(channel) == feed) {
       feeds.remove(channel);
     }
   }
 
-  @Override
-  public void subscribed(String channel, long count) {
+  /**
+   * Redis confirmed a subscription: ours, or one Lettuce or {@link #reconcile} sent again.
+   *
+   * @param node the cluster node it is on, or {@code null} for standalone Redis
+   */
+  void subscribed(String channel, /* @Nullable */ String node) {
     Topic restored = null;
     synchronized (this) {
       Feed feed = feeds.get(channel);
       if (feed != null) {
         feed.confirmed = true;
+        feed.node = node;
         if (feed.pending > 0) {
           feed.pending--;
         } else if (feed.wanted) {
@@ -171,19 +211,90 @@ final class LiveFeed extends RedisPubSubAdapter<String, String> {
     }
   }
 
-  @Override
-  public void unsubscribed(String channel, long count) {
+  /** Redis confirmed an unsubscription: ours, or one Redis made by itself (the slot moved away). */
+  void unsubscribed(String channel) {
+    boolean lost = false;
     synchronized (this) {
       Feed feed = feeds.get(channel);
       if (feed != null) {
         feed.confirmed = false;
+        feed.node = null;
+        if (feed.unsubscribing > 0) {
+          feed.unsubscribing--;
+        } else if (feed.wanted && !closed) {
+          lost = true;
+        }
         forgetIfIdle(channel, feed);
+      }
+    }
+    if (lost) {
+      log.debug("Redis ended the subscription of channel {}; subscribing again", channel);
+      dropped.run();
+    }
+  }
+
+  /**
+   * The subscriptions on the nodes that {@code onNode} accepts were lost with their connection: they
+   * are no longer confirmed, so {@link #reconcile} subscribes them again.
+   */
+  void lost(Predicate<String> onNode) {
+    synchronized (this) {
+      for (Feed feed : feeds.values()) {
+        if (feed.confirmed && feed.node != null && onNode.test(feed.node)) {
+          feed.confirmed = false;
+          feed.node = null;
+        }
       }
     }
   }
 
-  @Override
-  public void message(String channel, String payload) {
+  /**
+   * Subscribes again every wanted channel that is not confirmed, or that is confirmed on another node
+   * than the one owning its slot now. The confirmation reports the restoration to the listener, which
+   * then reads what the live feed missed from the buffer.
+   *
+   * @param owner the node owning a channel's slot now, or {@code null} when unknown
+   * @return how many channels were sent again
+   */
+  int reconcile(Function<String, /* @Nullable */ String> owner) {
+    int sent = 0;
+    synchronized (this) {
+      if (closed) {
+        return 0;
+      }
+      for (Map.Entry<String, Feed> entry : feeds.entrySet()) {
+        String channel = entry.getKey();
+        Feed feed = entry.getValue();
+        if (!feed.wanted || feed.pending > 0 || feed.resubscribing) {
+          continue;
+        }
+        String node = owner.apply(channel);
+        boolean moved = feed.confirmed && node != null && feed.node != null && !node.equals(feed.node);
+        if (feed.confirmed && !moved) {
+          continue;
+        }
+        try {
+          RedisFuture<Void> again = connection.subscribe(channel);
+          feed.resubscribing = true;
+          sent++;
+          again.whenComplete((ignored, failure) -> {
+            synchronized (this) {
+              feed.resubscribing = false;
+              forgetIfIdle(channel, feed);
+            }
+            if (failure != null) {
+              log.debug("Subscribing channel {} again failed; retrying", channel, failure);
+            }
+          });
+        } catch (RuntimeException e) {
+          log.debug("Subscribing channel {} again failed; retrying", channel, e);
+        }
+      }
+    }
+    return sent;
+  }
+
+  void message(String channel, String payload) {
     Topic topic = keys.topicOf(channel);
     if (topic == null || closed) {
       return;
