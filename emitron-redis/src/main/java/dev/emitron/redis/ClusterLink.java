@@ -6,10 +6,8 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
-import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
@@ -37,12 +35,14 @@ import reactor.core.Disposable;
  *
  * <p>Lettuce re-subscribes a node connection's channels when that same connection comes back, but
  * not elsewhere: not when the slot moved to another node, nor when a replica took over from a master
- * that is gone. So the link keeps each channel where its slot lives itself: a subscription Redis ended
- * (the slot moved), or lost with its node's connection, or on a node that no longer owns the slot
- * after a topology refresh, is subscribed again, one channel per command, routed by the current
- * topology; the confirmation makes the live feed report the restoration, and emitron reads what was
+ * that is gone (and its own re-subscription sends every channel of the connection in one
+ * {@code SSUBSCRIBE}, which Redis refuses with {@code CROSSSLOT} when they span slots). So the link
+ * keeps each channel where its slot lives itself: a subscription Redis ended (the slot moved; Redis
+ * sends {@code sunsubscribe}) or lost with its node's connection is subscribed again, one channel per
+ * command, routed by the current topology (a {@code MOVED} reply is followed and triggers a topology
+ * refresh); the confirmation makes the live feed report the restoration, and emitron reads what was
  * missed from the buffer. This runs on topology changes, on connection events, and every
- * {@value #RECONCILE_MILLIS} ms (which also retries what failed while a failover was under way).
+ * {@value #RECONCILE_MILLIS} ms, which also retries what failed while a failover was under way.
  *
  * <p>Topology refresh: periodic ({@link RedisOptions#topologyRefreshPeriod()}) and adaptive (on
  * {@code MOVED}/{@code ASK}, uncovered slots and repeated failed reconnects), at most once per
@@ -234,11 +234,7 @@ final class ClusterLink implements RedisLink {
       return;
     }
     try {
-      Partitions partitions = client.getPartitions();
-      int sent = live.reconcile(channel -> {
-        RedisClusterNode owner = partitions.getMasterBySlot(SlotHash.getSlot(channel));
-        return owner == null ? null : owner.getNodeId();
-      });
+      int sent = live.reconcile();
       if (sent > 0 && System.nanoTime() - lastRefreshNanos > refreshPause.toNanos()) {
         lastRefreshNanos = System.nanoTime();
         client.refreshPartitionsAsync();

@@ -95,7 +95,7 @@ final class LettuceTransport implements Transport {
       }
     }
     this.feed = new LiveFeed(link, keys, listener, message -> floors.record(message.topic(), message.id()),
-        link::dropped);
+        link::dropped, link.sharded() ? timeout : null);
     link.attach(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
   }

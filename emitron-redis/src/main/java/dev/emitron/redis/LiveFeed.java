@@ -4,7 +4,10 @@ import dev.emitron.core.EmitronException;
 import dev.emitron.core.Message;
 import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,8 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In a cluster a subscription can also end without us asking: the slot moved to another node
  * (which answers with an unsolicited {@code SUNSUBSCRIBE}), or the node's connection was lost
- * ({@link #lost}). Such channels are subscribed again by {@link #reconcile}, on the node that owns the
- * slot then, and the confirmation, which none of our own commands awaits, reports the restoration.
+ * ({@link #lost}). Such channels are subscribed again by {@link #reconcile}, routed to the node that
+ * owns the slot then, and the confirmation, which none of our own commands awaits, reports the
+ * restoration.
  *
  * <p>Commands are sent under this object's lock so that Redis sees each channel's
  * {@code SUBSCRIBE}/{@code UNSUBSCRIBE} in the order they were asked for. Callbacks run on Lettuce's
@@ -62,9 +66,13 @@ final class LiveFeed {
     boolean confirmed;
     /** The cluster node the channel is subscribed on, when known; {@code null} for standalone Redis. */
     /* @Nullable */ String node;
-    /** A re-subscription sent by {@link #reconcile} awaits its answer. */
+    /** A re-subscription sent by {@link #reconcile} awaits its answer, since {@link #resubscribedAt}. */
     boolean resubscribing;
+    long resubscribedAt;
+    /* @Nullable */ RedisFuture<Void> resubscription;
     /* @Nullable */ CompletableFuture<Void> ready;
+    /** Our subscribe stages that wait for their confirmation, oldest first (when replies are not trusted). */
+    final ArrayDeque<CompletableFuture<Void>> awaiting = new ArrayDeque<>(1);
 
     Feed(Topic topic) {
       this.topic = topic;
@@ -76,6 +84,7 @@ final class LiveFeed {
   private final Transport.Listener listener;
   private final Consumer<Message> seen;
   private final Runnable dropped;
+  private final /* @Nullable */ Duration confirmWithin;
   private final Map<String, Feed> feeds = new HashMap<>(); // guarded by this
   private volatile boolean closed;
 
@@ -84,13 +93,19 @@ final class LiveFeed {
    *
    * @param dropped called (outside the lock) when Redis ended a wanted subscription by itself, so that
    *     the link re-subscribes it soon with {@link #reconcile}
+   * @param confirmWithin {@code null} when a subscribe command's reply is its confirmation (standalone
+   *     Redis); otherwise a topic's live feed is active only once the confirmation callback came, which
+   *     must come within this time. With sharded pub/sub Lettuce 6.8 can complete an {@code SSUBSCRIBE}
+   *     with an {@code smessage} of another channel that arrived first, before Redis subscribed it.
    */
-  LiveFeed(Commands connection, Keys keys, Transport.Listener listener, Consumer<Message> seen, Runnable dropped) {
+  LiveFeed(Commands connection, Keys keys, Transport.Listener listener, Consumer<Message> seen, Runnable dropped,
+      /* @Nullable */ Duration confirmWithin) {
     this.connection = connection;
     this.keys = keys;
     this.listener = listener;
     this.seen = seen;
     this.dropped = dropped;
+    this.confirmWithin = confirmWithin;
   }
 
   CompletionStage<Void> subscribe(Topic topic) {
@@ -117,22 +132,51 @@ final class LiveFeed {
         return CompletableFuture.failedFuture(Errors.unavailable("subscribe to", topic, e));
       }
       feed.pending++;
+      if (confirmWithin != null) {
+        feed.awaiting.add(ready);
+      }
+    }
+    if (confirmWithin != null) {
+      // The confirmation completes the stage; without one in time (a lost MOVED answer), it fails.
+      CompletableFuture.delayedExecutor(staleNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+        if (!ready.isDone()) {
+          sent.cancel(false);
+          unconfirmed(channel, feed, ready, topic, null);
+        }
+      });
     }
     sent.whenComplete((ignored, failure) -> {
       if (failure == null) {
-        ready.complete(null);
+        if (confirmWithin == null) {
+          ready.complete(null);
+        }
         return;
       }
-      synchronized (this) {
-        feed.pending = Math.max(0, feed.pending - 1);
-        if (feed.ready == ready) {
-          feed.ready = null;
-        }
-        forgetIfIdle(channel, feed);
+      if (confirmWithin != null && Errors.unwrap(failure) instanceof RedisCommandExecutionException) {
+        // Possibly another command's error reply taken for this one's: the confirmation or the guard decides.
+        return;
       }
-      ready.completeExceptionally(Errors.unavailable("subscribe to", topic, failure));
+      unconfirmed(channel, feed, ready, topic, failure);
     });
     return ready;
+  }
+
+  /** A subscribe command failed, or no confirmation came for it: its stage fails, nothing is pending. */
+  private void unconfirmed(String channel, Feed feed, CompletableFuture<Void> ready, Topic topic,
+      /* @Nullable */ Throwable failure) {
+    synchronized (this) {
+      if (ready.isDone() || (confirmWithin != null && !feed.awaiting.remove(ready))) {
+        return;
+      }
+      feed.pending = Math.max(0, feed.pending - 1);
+      if (feed.ready == ready) {
+        feed.ready = null;
+      }
+      forgetIfIdle(channel, feed);
+    }
+    ready.completeExceptionally(failure != null
+        ? Errors.unavailable("subscribe to", topic, failure)
+        : new EmitronException.Unavailable("Redis did not confirm the subscription to topic '" + topic + "'", null));
   }
 
   void unsubscribe(Topic topic) {
@@ -185,6 +229,7 @@ final class LiveFeed {
    */
   void subscribed(String channel, /* @Nullable */ String node) {
     Topic restored = null;
+    CompletableFuture<Void> active = null;
     synchronized (this) {
       Feed feed = feeds.get(channel);
       if (feed != null) {
@@ -192,6 +237,7 @@ final class LiveFeed {
         feed.node = node;
         if (feed.pending > 0) {
           feed.pending--;
+          active = feed.awaiting.poll();
         } else if (feed.wanted) {
           restored = feed.topic;
         }
@@ -200,6 +246,9 @@ final class LiveFeed {
         // Lettuce re-subscribed a channel whose UNSUBSCRIBE was refused while Redis was away.
         sendUnsubscribe(channel, feed);
       }
+    }
+    if (active != null) {
+      active.complete(null);
     }
     if (restored != null && !closed) {
       log.debug("Live feed of topic '{}' restored", restored);
@@ -249,14 +298,17 @@ final class LiveFeed {
   }
 
   /**
-   * Subscribes again every wanted channel that is not confirmed, or that is confirmed on another node
-   * than the one owning its slot now. The confirmation reports the restoration to the listener, which
-   * then reads what the live feed missed from the buffer.
+   * Subscribes again every wanted channel that no confirmation covers: Redis ended it (its slot moved),
+   * or it was lost with its node's connection, or an earlier attempt was answered without a
+   * confirmation. Only the confirmation callback counts, never the command's future: Lettuce 6.8's
+   * RESP2 pub/sub decoder takes an unsolicited {@code sunsubscribe} or an {@code smessage} that arrives
+   * while a command is pending for that command's reply. The confirmation, which none of our own
+   * commands awaits, reports the restoration to the listener, which then reads what the live feed
+   * missed from the buffer.
    *
-   * @param owner the node owning a channel's slot now, or {@code null} when unknown
    * @return how many channels were sent again
    */
-  int reconcile(Function<String, /* @Nullable */ String> owner) {
+  int reconcile() {
     int sent = 0;
     synchronized (this) {
       if (closed) {
@@ -265,21 +317,33 @@ final class LiveFeed {
       for (Map.Entry<String, Feed> entry : feeds.entrySet()) {
         String channel = entry.getKey();
         Feed feed = entry.getValue();
-        if (!feed.wanted || feed.pending > 0 || feed.resubscribing) {
+        if (!feed.wanted || feed.confirmed || feed.pending > 0) {
           continue;
         }
-        String node = owner.apply(channel);
-        boolean moved = feed.confirmed && node != null && feed.node != null && !node.equals(feed.node);
-        if (feed.confirmed && !moved) {
-          continue;
+        if (feed.resubscribing) {
+          if (System.nanoTime() - feed.resubscribedAt < staleNanos()) {
+            continue;
+          }
+          // Seen with Lettuce 6.8 after a MOVED redirection: the command is never answered nor timed out.
+          log.debug("Subscribing channel {} again got no answer; sending it once more", channel);
+          RedisFuture<Void> stale = feed.resubscription;
+          if (stale != null) {
+            stale.cancel(false);
+          }
         }
         try {
+          log.debug("Subscribing channel {} again", channel);
           RedisFuture<Void> again = connection.subscribe(channel);
           feed.resubscribing = true;
+          feed.resubscribedAt = System.nanoTime();
+          feed.resubscription = again;
           sent++;
           again.whenComplete((ignored, failure) -> {
             synchronized (this) {
-              feed.resubscribing = false;
+              if (feed.resubscription == again) {
+                feed.resubscribing = false;
+                feed.resubscription = null;
+              }
               forgetIfIdle(channel, feed);
             }
             if (failure != null) {
@@ -292,6 +356,11 @@ final class LiveFeed {
       }
     }
     return sent;
+  }
+
+  /** How long a subscribe command may stay unanswered before it is given up. */
+  private long staleNanos() {
+    return 2 * (confirmWithin == null ? RedisOptions.DEFAULT_COMMAND_TIMEOUT : confirmWithin).toNanos();
   }
 
   void message(String channel, String payload) {
@@ -320,6 +389,8 @@ final class LiveFeed {
         if (feed.ready != null) {
           waiting.add(feed.ready);
         }
+        waiting.addAll(feed.awaiting);
+        feed.awaiting.clear();
       }
       feeds.clear();
     }
