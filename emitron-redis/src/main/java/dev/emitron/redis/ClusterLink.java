@@ -19,8 +19,12 @@ import io.lettuce.core.resource.ClientResources;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -81,7 +85,7 @@ final class ClusterLink implements RedisLink {
   /** Connects to the cluster; on failure releases what it opened and throws. */
   static ClusterLink connect(RedisOptions options, ClientResources resources) {
     Duration timeout = options.commandTimeout();
-    java.util.List<RedisURI> seeds = options.clusterUris();
+    List<RedisURI> seeds = options.clusterUris();
     for (RedisURI seed : seeds) {
       seed.setTimeout(timeout);
     }
@@ -120,9 +124,30 @@ final class ClusterLink implements RedisLink {
     return connection.sync().info("server");
   }
 
+  /**
+   * Pings every master that owns slots (the default node alone could be a master that failed over and
+   * never comes back); {@code PONG} when all answer.
+   */
   @Override
-  public RedisFuture<String> ping() {
-    return connection.async().ping();
+  public CompletionStage<String> ping() {
+    List<CompletableFuture<String>> pings = new ArrayList<>();
+    for (RedisClusterNode node : client.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty()) {
+        pings.add(connection.getConnectionAsync(node.getNodeId())
+            .thenCompose(master -> master.async().ping()));
+      }
+    }
+    if (pings.isEmpty()) {
+      return CompletableFuture.completedFuture("no master owns a slot");
+    }
+    return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new)).thenApply(all -> {
+      for (CompletableFuture<String> ping : pings) {
+        if (!"PONG".equals(ping.join())) {
+          return ping.join();
+        }
+      }
+      return "PONG";
+    });
   }
 
   @Override

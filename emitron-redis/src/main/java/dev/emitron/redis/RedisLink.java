@@ -7,6 +7,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What the transport needs of Redis, the same for standalone Redis and a Redis Cluster: script
@@ -25,8 +26,8 @@ interface RedisLink extends LiveFeed.Commands {
   /** {@code INFO server}, synchronously; used once at start-up. */
   String serverInfo();
 
-  /** {@code PING}. */
-  RedisFuture<String> ping();
+  /** {@code PING}; completes with {@code PONG} when Redis (every master owning slots, in a cluster) answers. */
+  CompletionStage<String> ping();
 
   /** Whether the live feed's connection is open. */
   boolean feedOpen();

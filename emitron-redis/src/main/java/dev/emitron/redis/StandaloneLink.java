@@ -11,6 +11,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Standalone Redis: one command connection and one pub/sub connection ({@code SUBSCRIBE}). After a
@@ -64,7 +65,7 @@ final class StandaloneLink implements RedisLink {
   }
 
   @Override
-  public RedisFuture<String> ping() {
+  public CompletionStage<String> ping() {
     return connection.async().ping();
   }
 

@@ -212,6 +212,8 @@ class RedisClusterFailoverIT {
         assertThat(cluster.subscribersOn(owner, channel(topic))).as("%s on its new master", topic).isEqualTo(2);
       });
     }
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        a.health().toCompletableFuture().join().up() && b.health().toCompletableFuture().join().up());
   }
 
   @Test
