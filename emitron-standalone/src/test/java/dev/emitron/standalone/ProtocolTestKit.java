@@ -463,6 +463,23 @@ abstract class ProtocolTestKit {
     expectNumbered(client, List.of(publishData(topic, "{\"n\":6}")), 6);
   }
 
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"never-published", "cleared"})
+  void resumeWithAnUnknownIdOnAnEmptyBufferSignalsTheGapWithNoOldestThenLive(String state) {
+    String topic = topic("f01-empty-buffer");
+    if (state.equals("cleared")) {
+      publishNumbered(topic, 1, 2);
+      deleteBuffer(topic);
+    }
+    SseClient client = subscribe("/sub/" + topic, Map.of("Last-Event-ID", "does-not-exist"));
+    assertThat(client.header("Emitron-Recovered")).isEqualTo("false");
+    SseEvent gap = client.takeEvent();
+    assertThat(gap.type()).isEqualTo("emitron.gap");
+    assertThat(parse(gap.data())).isEqualTo(parse("{\"lastEventId\":\"does-not-exist\",\"oldest\":null}"));
+    client.assertExhausted();
+    expectNumbered(client, List.of(publishData(topic, "{\"n\":3}")), 3);
+  }
+
   // ---------------------------------------------------------------------------------------------------
   // F02: the client fell further behind than the buffer holds
 
@@ -674,7 +691,11 @@ abstract class ProtocolTestKit {
         Arguments.of("empty object", null, "{}"),
         Arguments.of("event name with every allowed character", "aZ09_.:-", "1"),
         Arguments.of("64-character event name", "e".repeat(64), "\"long name\""),
-        Arguments.of("event named message", "message", "2"));
+        Arguments.of("event named message", "message", "2"),
+        Arguments.of("lone high surrogate", null, "\"a\\ud800b\""),
+        Arguments.of("lone low surrogate", null, "\"\\udc00\""),
+        Arguments.of("surrogates in the wrong order", null, "{\"\\ude00\\ud83d\":\"\\ude00\\ud83d\"}"),
+        Arguments.of("escaped surrogate pair", null, "\"\\ud83d\\ude00\""));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -807,6 +828,20 @@ abstract class ProtocolTestKit {
   }
 
   @Test
+  void headOnSubAnswersTheStreamHeadersWithoutOpeningAStream() {
+    try (EmitronServer own = startServer(env())) {
+      String topic = topic("head");
+      RawHttp.Response response = RawHttp.request(own.uri(), "HEAD", "/sub/" + topic, Map.of(), null);
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      assertThat(own.openStreams()).as("streams open after a HEAD").isZero();
+      assertThat(own.emitron().openSubscriptions()).as("subscriptions open after a HEAD").isZero();
+      assertThat(RawHttp.request(own.uri(), "HEAD", "/sub/" + topic + "?replay=x", Map.of(), null).status())
+          .isEqualTo(400);
+    }
+  }
+
+  @Test
   void bodyOfExactlyMaxBodyBytesIsAccepted() {
     String prefix = "{\"data\":\"";
     String suffix = "\"}";
@@ -885,7 +920,27 @@ abstract class ProtocolTestKit {
         Arguments.of("%C3%A9".repeat(129), null),
         Arguments.of("%FF", null),
         Arguments.of("a%2", null),
-        Arguments.of("", null));
+        Arguments.of("", null),
+        Arguments.of("a;b", "a;b"),
+        Arguments.of("a;b=c", "a;b=c"),
+        Arguments.of("a//b", "a//b"),
+        Arguments.of("/a", "/a"),
+        Arguments.of("a/", "a/"),
+        Arguments.of("a%2F", "a/"),
+        Arguments.of("a/%2E", null),
+        Arguments.of("a%5Cb", "a\\b"),
+        Arguments.of("a\\c", "a\\c"),
+        Arguments.of("a%09b", null),
+        Arguments.of("a%7Fb", null),
+        Arguments.of("%EF%BB%BF", "\ufeff"),
+        Arguments.of("a%E2%80%A8b", "a\u2028b"),
+        Arguments.of("%ED%A0%80", null),
+        Arguments.of("%C0%AF", null),
+        Arguments.of("a%25", "a%"),
+        Arguments.of("%u002F", null),
+        Arguments.of("a%2e", "a."),
+        Arguments.of("a.", "a."),
+        Arguments.of("...", "..."));
   }
 
   @Test
@@ -942,7 +997,10 @@ abstract class ProtocolTestKit {
     Map<String, String> fences = new HashMap<>();
     for (Map.Entry<String, List<String>> topic : publishedTo.entrySet()) {
       String raw = topic.getValue().get(0);
-      fences.put(topic.getKey(), publishData(base, raw, "{\"fence\":" + json(topic.getKey()) + "}"));
+      RawHttp.Response fence = RawHttp.request(base, "POST", "/pub/" + raw, Map.of(),
+          ("{\"data\":{\"fence\":" + json(topic.getKey()) + "}}").getBytes(StandardCharsets.UTF_8));
+      assertThat(fence.status()).as(fence.toString()).isEqualTo(200);
+      fences.put(topic.getKey(), parse(fence.bodyText()).get("id").asText());
     }
     for (Map.Entry<String, SseClient> subscriber : subscribers.entrySet()) {
       String identity = decoded.get(subscriber.getKey());

@@ -86,7 +86,10 @@ public final class RawHttp {
     return send(base, request.toByteArray());
   }
 
-  /** Sends exactly {@code request} and reads one response (the body up to its length or the close). */
+  /**
+   * Sends exactly {@code request} and reads one response: the body up to its length or the close, none
+   * for {@code HEAD}, 204 and 304.
+   */
   public static Response send(URI base, byte[] request) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), TIMEOUT_MILLIS);
@@ -99,10 +102,11 @@ public final class RawHttp {
         // The server may answer (e.g. 413) and close before the whole body was written; read the answer.
       }
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      HttpWire.Head head = HttpWire.readHead(in);
-      byte[] body = head.status() == 204 || head.status() == 304 ? new byte[0]
-          : HttpWire.readAll(HttpWire.body(head, in));
-      return new Response(head.status(), head.raw(), head.headers(), body);
+      HttpWire.Head response = HttpWire.readHead(in);
+      boolean toHead = new String(request, 0, Math.min(5, request.length), StandardCharsets.US_ASCII).equals("HEAD ");
+      byte[] body = toHead || response.status() == 204 || response.status() == 304 ? new byte[0]
+          : HttpWire.readAll(HttpWire.body(response, in));
+      return new Response(response.status(), response.raw(), response.headers(), body);
     } catch (IOException e) {
       throw new UncheckedIOException("exchange with " + base + " failed", e);
     }
