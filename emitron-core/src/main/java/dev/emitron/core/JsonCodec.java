@@ -59,9 +59,9 @@ final class JsonCodec {
   /**
    * Replaces every unpaired surrogate with its JSON escape (backslash, {@code u}, four hex digits). JSON
    * strings may hold them (as escapes), Jackson writes them as raw characters, and UTF-8 cannot encode
-   * them: the frame would carry {@code ?} instead of the published value. Jackson writes raw non-ASCII characters only inside
-   * strings, so the escape is the same JSON value. Escape hooks cannot do this: they see one character
-   * at a time, not whether it is part of a pair.
+   * them: the frame would carry {@code ?} instead of the published value. Jackson writes raw non-ASCII
+   * characters only inside strings, so the escape is the same JSON value. Escape hooks cannot do this:
+   * they see one character at a time, not whether it is part of a pair.
    */
   static String escapeLoneSurrogates(String json) {
     StringBuilder out = null;

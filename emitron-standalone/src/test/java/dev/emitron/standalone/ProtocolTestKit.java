@@ -388,6 +388,16 @@ abstract class ProtocolTestKit {
     client.assertExhausted();
   }
 
+  @Test
+  void emptyLastEventIdHeaderLeavesTheQueryParameterInCharge() {
+    String topic = topic("resume-empty-header");
+    List<String> ids = publishNumbered(topic, 1, 3);
+    SseClient client = subscribe("/sub/" + topic + "?lastEventId=" + ids.get(0), Map.of("Last-Event-ID", ""));
+    assertThat(client.header("Emitron-Recovered")).isEqualTo("true");
+    expectNumbered(client, ids.subList(1, 3), 2);
+    client.assertExhausted();
+  }
+
   @ParameterizedTest(name = "{0} messages before it connected")
   @ValueSource(ints = {0, 3})
   void clientThatReceivedNothingAndDroppedMissesNothingWhenItResumesLikeABrowser(int history) {
