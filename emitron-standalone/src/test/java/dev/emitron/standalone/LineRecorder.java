@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -27,6 +28,7 @@ final class LineRecorder {
   private final String name;
   private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
   private final List<String> all = new ArrayList<>();
+  private final CountDownLatch ended = new CountDownLatch(1);
 
   private LineRecorder(String name) {
     this.name = name;
@@ -54,6 +56,7 @@ final class LineRecorder {
       // The process is gone; what it printed is recorded.
     } finally {
       queue.add(EOF);
+      ended.countDown();
     }
   }
 
@@ -89,6 +92,19 @@ final class LineRecorder {
         return matcher;
       }
     }
+  }
+
+  /** Waits until the output ended (the process closed it, usually by exiting) and returns every line. */
+  List<String> awaitEnd(Duration timeout) {
+    try {
+      if (!ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        return fail("%s did not end its output within %s; output so far:%n%s", name, timeout, text());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+    return lines();
   }
 
   /** Every line printed so far. */
