@@ -26,6 +26,7 @@ final class CuttableProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final List<Connection> connections = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private boolean holding; // guarded by this
 
   private CuttableProxy(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -66,10 +67,32 @@ final class CuttableProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes every open connection and holds new ones (not forwarded, not refused) until {@link #release()},
+   * so that a test can act while a client is certainly disconnected.
+   */
+  synchronized void cutAllAndHold() {
+    holding = true;
+    cutAll();
+  }
+
+  /** Forwards the held connection attempts and every new one again. */
+  synchronized void release() {
+    holding = false;
+    notifyAll();
+  }
+
+  private synchronized void awaitRelease() throws InterruptedException {
+    while (holding && !closed) {
+      wait();
+    }
+  }
+
   private void accept() {
     while (!closed) {
       try {
         Socket client = listener.accept();
+        awaitRelease();
         Socket server = new Socket();
         server.connect(target, 5000);
         Connection connection = new Connection(client, server);
@@ -79,6 +102,8 @@ final class CuttableProxy implements AutoCloseable {
         if (!closed) {
           System.err.println("proxy: " + e);
         }
+      } catch (InterruptedException e) {
+        return;
       }
     }
   }
@@ -86,6 +111,7 @@ final class CuttableProxy implements AutoCloseable {
   @Override
   public void close() throws IOException {
     closed = true;
+    release();
     listener.close();
     cutAll();
   }

@@ -96,9 +96,10 @@ class EventSourceClientIT {
       client.expect("open");
       client.expect("message " + first + " {\"n\":1}");
 
-      proxy.cutAll();
+      proxy.cutAllAndHold();
       client.expect("error");
       String missed = Publishing.publish(server.uri(), topic, "{\"n\":2}");
+      proxy.release();
       client.expect("open");
       String live = Publishing.publish(server.uri(), topic, "{\"n\":3}");
 
@@ -134,9 +135,10 @@ class EventSourceClientIT {
       CuttableProxy.Connection firstConnection = proxy.connections().get(0);
       await().atMost(WAIT).until(() -> firstConnection.response().contains("id: " + before + "\n\n"));
 
-      proxy.cutAll();
+      proxy.cutAllAndHold();
       client.expect("error");
       missed = Publishing.publish(server.uri(), topic, "{\"n\":1}");
+      proxy.release();
       client.expect("open");
       live = Publishing.publish(server.uri(), topic, "{\"n\":2}");
 
@@ -160,9 +162,10 @@ class EventSourceClientIT {
       CuttableProxy.Connection firstConnection = proxy.connections().get(0);
       await().atMost(WAIT).until(() -> firstConnection.response().contains("id: "));
 
-      proxy.cutAll();
+      proxy.cutAllAndHold();
       client.expect("error");
       String missed = Publishing.publish(server.uri(), topic, "{\"n\":1}");
+      proxy.release();
       client.expect("open");
       String live = Publishing.publish(server.uri(), topic, "{\"n\":2}");
 
