@@ -53,12 +53,16 @@ public final class EmitronServlet extends HttpServlet {
   private final transient CorsPolicy cors;
   private final transient ObjectMapper reader;
   private final transient ConnectionRegistry connections = new ConnectionRegistry();
+  private final transient Authorizer authorizer;
+  private final int maxConnections;
 
   private EmitronServlet(Builder builder) {
     this.emitron = builder.emitron;
     this.settings = new Settings(builder.retry, builder.maxBodyBytes, builder.maxPendingBytes);
     this.cors = new CorsPolicy(builder.corsOrigins);
     this.reader = Json.reader(builder.maxBodyBytes);
+    this.authorizer = builder.authorizer;
+    this.maxConnections = builder.maxConnections;
   }
 
   /** Returns a builder for a servlet serving {@code emitron}. */
@@ -146,6 +150,18 @@ public final class EmitronServlet extends HttpServlet {
       return;
     }
     Topic topic = TopicPath.parse(rest == null ? "" : rest);
+    Authorizer.Action action = switch (route) {
+      case "sub" -> Authorizer.Action.SUBSCRIBE;
+      case "pub" -> Authorizer.Action.PUBLISH;
+      default -> Authorizer.Action.CLEAR;
+    };
+    Authorizer.Decision decision = authorizer.authorize(request, action, topic);
+    if (!decision.allowed()) {
+      if (decision.status() == 401) {
+        response.setHeader("WWW-Authenticate", "Bearer");
+      }
+      throw new HttpError(new ErrorResponse(decision.status(), decision.code(), decision.message()));
+    }
     switch (route) {
       case "sub" -> subscribe(request, response, topic);
       case "pub" -> publish(request, response, topic);
@@ -179,6 +195,11 @@ public final class EmitronServlet extends HttpServlet {
     SubscribeOptions options = subscribeOptions(request);
     if (emitron.isClosed()) {
       throw new HttpError(new ErrorResponse(503, "shutting_down", "the server is shutting down"));
+    }
+    if (maxConnections > 0 && connections.size() >= maxConnections) {
+      response.setHeader("Retry-After", Long.toString(Math.max(1, settings.retry().toSeconds())));
+      throw new HttpError(new ErrorResponse(503, "too_many_connections",
+          "the server holds its maximum of " + maxConnections + " streams; retry later"));
     }
     AsyncContext async = request.startAsync();
     async.setTimeout(0);
@@ -418,6 +439,8 @@ public final class EmitronServlet extends HttpServlet {
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private long maxPendingBytes = DEFAULT_MAX_PENDING_BYTES;
     private List<String> corsOrigins = List.of("*");
+    private Authorizer authorizer = Authorizer.allowAll();
+    private int maxConnections;
 
     private Builder(Emitron emitron) {
       this.emitron = Objects.requireNonNull(emitron, "emitron");
@@ -478,6 +501,29 @@ public final class EmitronServlet extends HttpServlet {
         }
       }
       this.corsOrigins = List.copyOf(corsOrigins);
+      return this;
+    }
+
+    /**
+     * Who may publish, subscribe and clear; default {@link Authorizer#allowAll()}. See
+     * {@link TokenAuthorizer} for tokens and JWTs.
+     */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+      return this;
+    }
+
+    /**
+     * The most SSE streams served at once ({@code MAX_CONNECTIONS}); past it new subscribers get 503 with
+     * {@code Retry-After}. Default 0: no limit.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxConnections(int maxConnections) {
+      if (maxConnections < 0) {
+        throw new IllegalArgumentException("maxConnections must not be negative: " + maxConnections);
+      }
+      this.maxConnections = maxConnections;
       return this;
     }
 

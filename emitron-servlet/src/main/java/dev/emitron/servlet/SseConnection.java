@@ -40,6 +40,11 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
   // guarded by lock
   private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
   private long queuedBytes;
+  /** The opening frames and the replay sit at the head of the queue and do not count against the bound. */
+  private int exemptFrames;
+  private long exemptBytes;
+  private int replayToCome;
+  private boolean cutBeforeAttach;
   private boolean started;
   private boolean draining;
   private boolean awaitingWritePossible;
@@ -58,10 +63,16 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
 
   void attach(Subscription subscription) {
     this.subscription = subscription;
+    boolean cut;
+    boolean finished;
     synchronized (lock) {
-      if (done) {
-        subscription.close();
-      }
+      cut = cutBeforeAttach;
+      finished = done;
+    }
+    if (cut) {
+      subscription.close(CloseReason.SLOW_CONSUMER);
+    } else if (finished) {
+      subscription.close();
     }
   }
 
@@ -76,6 +87,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     }
     synchronized (lock) {
       started = true;
+      replayToCome = start.replayed();
       enqueue(SseEncoder.retry(settings.retry().toMillis()));
       if (start.gap()) {
         Map<String, String> gap = new LinkedHashMap<>();
@@ -116,8 +128,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
       }
       if (wasStarted) {
         if (reason == CloseReason.SLOW_CONSUMER) {
-          queue.clear();
-          queuedBytes = 0;
+          clearQueue();
         }
         ending = true;
       } else {
@@ -126,9 +137,12 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     }
     if (!wasStarted) {
       // The stream never started: answer with an error instead.
-      ErrorResponse error = reason == CloseReason.SHUTDOWN
-          ? new ErrorResponse(503, "shutting_down", "the server is shutting down")
-          : ErrorResponse.unavailable("the transport cannot be reached: " + describe(cause));
+      ErrorResponse error = switch (reason) {
+        case SHUTDOWN -> new ErrorResponse(503, "shutting_down", "the server is shutting down");
+        case SLOW_CONSUMER -> new ErrorResponse(503, "overloaded",
+            "too many messages arrived while the stream was starting; retry");
+        default -> ErrorResponse.unavailable("the transport cannot be reached: " + describe(cause));
+      };
       Responses.writeError(response, error);
       completeQuietly();
       return;
@@ -144,14 +158,25 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
   }
 
   private void offer(byte[] frame) {
-    boolean overflow;
+    boolean overflow = false;
     synchronized (lock) {
       if (ending || done) {
         return;
       }
-      overflow = queuedBytes + frame.length > settings.maxPendingBytes() && !queue.isEmpty();
-      if (!overflow) {
+      if (replayToCome > 0) {
+        replayToCome--;
         enqueue(frame);
+      } else {
+        long live = queuedBytes - exemptBytes;
+        overflow = live + frame.length > settings.maxPendingBytes() && live > 0;
+        if (!overflow) {
+          queue.addLast(frame);
+          queuedBytes += frame.length;
+        }
+      }
+      if (overflow && subscription == null) {
+        cutBeforeAttach = true;
+        return;
       }
     }
     if (overflow) {
@@ -161,9 +186,20 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     }
   }
 
+  /** Queues an opening or replayed frame, exempt from the bound on unsent bytes. */
   private void enqueue(byte[] frame) {
     queue.addLast(frame);
     queuedBytes += frame.length;
+    exemptFrames++;
+    exemptBytes += frame.length;
+  }
+
+  private void clearQueue() {
+    queue.clear();
+    queuedBytes = 0;
+    exemptFrames = 0;
+    exemptBytes = 0;
+    replayToCome = 0;
   }
 
   @Override
@@ -197,6 +233,10 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
           frame = queue.pollFirst();
           if (frame != null) {
             queuedBytes -= frame.length;
+            if (exemptFrames > 0) {
+              exemptFrames--;
+              exemptBytes -= frame.length;
+            }
             unflushed = true;
           } else if (unflushed) {
             unflushed = false;
@@ -239,8 +279,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
         return;
       }
       done = true;
-      queue.clear();
-      queuedBytes = 0;
+      clearQueue();
     }
     log.debug("SSE stream failed: {}", failure.toString());
     Subscription current = subscription;
@@ -273,7 +312,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
   public void onComplete(AsyncEvent event) {
     synchronized (lock) {
       done = true;
-      queue.clear();
+      clearQueue();
     }
     registry.remove(this);
     Subscription current = subscription;

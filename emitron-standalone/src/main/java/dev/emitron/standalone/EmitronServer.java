@@ -1,9 +1,12 @@
 package dev.emitron.standalone;
 
 import dev.emitron.core.Emitron;
+import dev.emitron.core.EmitronException;
 import dev.emitron.core.Transport;
 import dev.emitron.core.Transports;
+import dev.emitron.servlet.Authorizer;
 import dev.emitron.servlet.EmitronServlet;
+import dev.emitron.servlet.TokenAuthorizer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -46,7 +49,7 @@ public final class EmitronServer implements AutoCloseable {
   private final ServerConnector connector;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmitronServer(ServerConfig config, Emitron emitron) {
+  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer) {
     this.config = config;
     this.emitron = emitron;
     this.servlet = EmitronServlet.builder(emitron)
@@ -54,6 +57,8 @@ public final class EmitronServer implements AutoCloseable {
         .maxBodyBytes(config.maxBodyBytes())
         .maxPendingBytes(config.maxPendingBytes())
         .corsOrigins(config.corsOrigins())
+        .maxConnections(config.maxConnections())
+        .authorizer(authorizer)
         .build();
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -92,12 +97,32 @@ public final class EmitronServer implements AutoCloseable {
    */
   public static EmitronServer create(ServerConfig config) {
     Objects.requireNonNull(config, "config");
-    Emitron emitron = Emitron.builder()
-        .replayMax(config.replayMax())
-        .heartbeat(config.heartbeat())
-        .transport(transport(config))
-        .build();
-    return new EmitronServer(config, emitron);
+    Authorizer authorizer = authorizer(config);
+    Emitron emitron;
+    try {
+      emitron = Emitron.builder()
+          .replayMax(config.replayMax())
+          .heartbeat(config.heartbeat())
+          .transport(transport(config))
+          .build();
+    } catch (EmitronException e) {
+      throw new IllegalStateException("REDIS_URL: " + e.getMessage(), e);
+    }
+    return new EmitronServer(config, emitron, authorizer);
+  }
+
+  private static Authorizer authorizer(ServerConfig config) {
+    try {
+      return TokenAuthorizer.builder()
+          .publishToken(config.publishToken())
+          .jwtSecret(config.jwtSecret())
+          .jwtPublicKey(config.jwtPublicKey())
+          .subscribeOpen(config.subscribeOpen())
+          .build();
+    } catch (IllegalArgumentException e) {
+      String variable = config.jwtSecret() != null ? "JWT_SECRET" : "JWT_PUBLIC_KEY";
+      throw new IllegalArgumentException("invalid " + variable + ": " + e.getMessage(), e);
+    }
   }
 
   private static Transport.Factory transport(ServerConfig config) {

@@ -44,6 +44,10 @@ public final class Main {
     }, "emitron-shutdown"));
     log.info("emitron listening on http://{}:{}/ (transport: {}, replay buffer: {} messages per topic)",
         config.host(), server.port(), server.emitron().transportName(), config.replayMax());
+    if (config.publishingOpen()) {
+      log.warn("Publishing is open: anyone who reaches this server can publish to and clear any topic. "
+          + "Set PUBLISH_TOKEN, JWT_SECRET or JWT_PUBLIC_KEY to require a token.");
+    }
     if (config.redisUrl() == null) {
       log.info("Using the in-memory transport: one instance, buffers are lost on restart. Set REDIS_URL to "
           + "share topics between instances.");

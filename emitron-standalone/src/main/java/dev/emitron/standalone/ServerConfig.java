@@ -21,10 +21,17 @@ import java.util.Objects;
  * @param maxBodyBytes largest publish body ({@code MAX_BODY_BYTES}, default 1048576)
  * @param maxPendingBytes bound on a stream's unsent bytes ({@code MAX_PENDING_BYTES}, default 4194304)
  * @param shutdownGrace how long a graceful shutdown may take ({@code SHUTDOWN_GRACE_MS}, default 10000)
+ * @param maxConnections most SSE streams at once ({@code MAX_CONNECTIONS}, default 0: no limit)
+ * @param publishToken static token for publishing and clearing ({@code PUBLISH_TOKEN}), or null
+ * @param jwtSecret HS256 secret for JWTs ({@code JWT_SECRET}), or null
+ * @param jwtPublicKey PEM public key for RS256/ES256 JWTs ({@code JWT_PUBLIC_KEY}: the PEM text or a
+ *     file holding it), or null
+ * @param subscribeOpen whether subscribing stays open when JWTs are configured ({@code SUBSCRIBE_OPEN})
  */
 public record ServerConfig(String host, int port, /* @Nullable */ String redisUrl, String channelPrefix,
     Duration heartbeat, Duration retry, int replayMax, List<String> corsOrigins, int maxBodyBytes,
-    long maxPendingBytes, Duration shutdownGrace) {
+    long maxPendingBytes, Duration shutdownGrace, int maxConnections, /* @Nullable */ String publishToken,
+    /* @Nullable */ String jwtSecret, /* @Nullable */ String jwtPublicKey, boolean subscribeOpen) {
 
   /** Copies the origins and checks for nulls. */
   public ServerConfig {
@@ -56,13 +63,36 @@ public record ServerConfig(String host, int port, /* @Nullable */ String redisUr
         read.list("CORS_ORIGINS", "*"),
         (int) read.number("MAX_BODY_BYTES", 1_048_576, 1, Integer.MAX_VALUE - 8),
         read.number("MAX_PENDING_BYTES", 4L * 1_048_576, 1024, Long.MAX_VALUE),
-        Duration.ofMillis(read.number("SHUTDOWN_GRACE_MS", 10000, 0, 600_000)));
+        Duration.ofMillis(read.number("SHUTDOWN_GRACE_MS", 10000, 0, 600_000)),
+        (int) read.number("MAX_CONNECTIONS", 0, 0, Integer.MAX_VALUE),
+        read.optional("PUBLISH_TOKEN"),
+        read.optional("JWT_SECRET"),
+        read.pem("JWT_PUBLIC_KEY"),
+        read.bool("SUBSCRIBE_OPEN", false));
+  }
+
+  /** Whether anyone may publish: no publish token and no JWT key. */
+  public boolean publishingOpen() {
+    return publishToken == null && jwtSecret == null && jwtPublicKey == null;
+  }
+
+  /** Never prints secrets. */
+  @Override
+  public String toString() {
+    return "ServerConfig[host=" + host + ", port=" + port + ", redis=" + (redisUrl != null)
+        + ", channelPrefix=" + channelPrefix + ", heartbeat=" + heartbeat + ", retry=" + retry
+        + ", replayMax=" + replayMax + ", corsOrigins=" + corsOrigins + ", maxBodyBytes=" + maxBodyBytes
+        + ", maxPendingBytes=" + maxPendingBytes + ", shutdownGrace=" + shutdownGrace
+        + ", maxConnections=" + maxConnections + ", publishToken=" + (publishToken != null ? "set" : "unset")
+        + ", jwt=" + (jwtSecret != null ? "HS256" : jwtPublicKey != null ? "public key" : "unset")
+        + ", subscribeOpen=" + subscribeOpen + "]";
   }
 
   /** Returns this configuration with another port; used by tests and examples. */
   public ServerConfig withPort(int port) {
     return new ServerConfig(host, port, redisUrl, channelPrefix, heartbeat, retry, replayMax, corsOrigins,
-        maxBodyBytes, maxPendingBytes, shutdownGrace);
+        maxBodyBytes, maxPendingBytes, shutdownGrace, maxConnections, publishToken, jwtSecret, jwtPublicKey,
+        subscribeOpen);
   }
 
   private static final class Reader {
@@ -103,6 +133,31 @@ public record ServerConfig(String host, int port, /* @Nullable */ String redisUr
         throw bad(name, value, "an integer from " + min + " to " + max);
       }
       return parsed;
+    }
+
+    boolean bool(String name, boolean fallback) {
+      String value = optional(name);
+      if (value == null) {
+        return fallback;
+      }
+      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw bad(name, value, "true or false");
+      };
+    }
+
+    /** A PEM text, or the path of a file holding one; the value itself is never echoed. */
+    /* @Nullable */ String pem(String name) {
+      String value = optional(name);
+      if (value == null || value.contains("-----BEGIN")) {
+        return value;
+      }
+      try {
+        return java.nio.file.Files.readString(java.nio.file.Path.of(value));
+      } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+        throw bad(name, value, "a PEM public key or the path of a readable file holding one");
+      }
     }
 
     List<String> list(String name, String fallback) {
