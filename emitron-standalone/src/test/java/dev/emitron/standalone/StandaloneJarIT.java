@@ -154,6 +154,6 @@ class StandaloneJarIT {
   private static final class ServerConfigNames {
     static final List<String> ALL = List.of("PORT", "HOST", "REDIS_URL", "CHANNEL_PREFIX", "HEARTBEAT_MS",
         "RETRY_MS", "REPLAY_MAX", "CORS_ORIGINS", "MAX_BODY_BYTES", "MAX_PENDING_BYTES", "SHUTDOWN_GRACE_MS",
-        "LOG_LEVEL");
+        "MAX_CONNECTIONS", "PUBLISH_TOKEN", "JWT_SECRET", "JWT_PUBLIC_KEY", "SUBSCRIBE_OPEN", "LOG_LEVEL");
   }
 }
