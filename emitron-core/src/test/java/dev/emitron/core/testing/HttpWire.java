@@ -104,6 +104,11 @@ final class HttpWire {
     private final InputStream in;
     private long remaining;
     private boolean done;
+    /**
+     * The CRLF after a chunk's data is read only when the next chunk is wanted: servers send it together
+     * with the next chunk, so waiting for it would hold back the chunk just received.
+     */
+    private boolean crlfPending;
 
     ChunkedInputStream(InputStream in) {
       this.in = in;
@@ -122,6 +127,12 @@ final class HttpWire {
         return -1;
       }
       if (remaining == 0) {
+        if (crlfPending) {
+          crlfPending = false;
+          if (!readLine().isEmpty()) {
+            throw new IOException("chunk not followed by CRLF");
+          }
+        }
         String sizeLine = readLine();
         int semicolon = sizeLine.indexOf(';');
         String hex = (semicolon >= 0 ? sizeLine.substring(0, semicolon) : sizeLine).trim();
@@ -139,12 +150,7 @@ final class HttpWire {
         throw new EOFException("connection closed inside a chunk");
       }
       remaining -= n;
-      if (remaining == 0) {
-        String crlf = readLine();
-        if (!crlf.isEmpty()) {
-          throw new IOException("chunk not followed by CRLF");
-        }
-      }
+      crlfPending = remaining == 0;
       return n;
     }
 
