@@ -4,6 +4,7 @@ import dev.emitron.core.Emitron;
 import dev.emitron.core.Transport;
 import dev.emitron.core.Transports;
 import dev.emitron.servlet.EmitronServlet;
+import org.apache.catalina.core.StandardHost;
 import org.apache.tomcat.util.buf.EncodedSolidusHandling;
 import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -20,6 +21,8 @@ class EmitronConfiguration {
 
   /** Where the servlet is mounted; its routes are {@code /events/sub/{topic}}, {@code /events/pub/{topic}}, ... */
   static final String MOUNT = "/events/*";
+  /** The path every request to the servlet starts with. */
+  static final String PREFIX = "/events/";
 
   /**
    * The transport: in-memory, or Redis when {@code REDIS_URL} is set.
@@ -80,6 +83,19 @@ class EmitronConfiguration {
       connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
       // The same for %5C: decoded, a backslash in a path is rejected by Tomcat, yet it is a valid topic byte.
       connector.setEncodedReverseSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
+    });
+  }
+
+  /**
+   * Errors Tomcat raises itself under {@code /events/} (say, {@code %00} in a topic) get emitron's JSON
+   * error body, like every other error of the protocol.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonErrorsUnderEvents() {
+    return factory -> factory.addContextCustomizers(context -> {
+      if (context.getParent() instanceof StandardHost host) {
+        host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+      }
     });
   }
 }

@@ -78,6 +78,17 @@ class SpringBootExampleTest {
   }
 
   @Test
+  void aPathThatTomcatRejectsStillGetsAJsonErrorUnderEvents() throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("/events/sub/a%00b")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+    JsonNode error = JSON.readTree(response.body());
+    assertThat(error.get("ok").asBoolean()).isFalse();
+    assertThat(error.get("error").asText()).isEqualTo("bad_request");
+  }
+
+  @Test
   void healthAndTheApplicationsOwnRoutesLiveSideBySide() throws Exception {
     HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri("/events/health")).build(),
         HttpResponse.BodyHandlers.ofString());
