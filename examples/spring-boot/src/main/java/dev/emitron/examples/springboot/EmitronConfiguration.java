@@ -3,6 +3,8 @@ package dev.emitron.examples.springboot;
 import dev.emitron.core.Emitron;
 import dev.emitron.core.Transport;
 import dev.emitron.core.Transports;
+import dev.emitron.redis.RedisOptions;
+import dev.emitron.redis.RedisTransport;
 import dev.emitron.servlet.EmitronServlet;
 import org.apache.catalina.core.StandardHost;
 import org.apache.tomcat.util.buf.EncodedSolidusHandling;
@@ -25,18 +27,19 @@ class EmitronConfiguration {
   static final String PREFIX = "/events/";
 
   /**
-   * The transport: in-memory, or Redis when {@code REDIS_URL} is set.
-   *
-   * <p>The Redis transport (module {@code emitron-redis}) joins the build later; then the branch below
-   * becomes {@code return RedisTransport.factory(RedisOptions.builder().uri(url).channelPrefix(prefix).build());}
-   * and nothing else here changes.
+   * The transport: in-memory, or Redis when {@code emitron.redis-url} ({@code REDIS_URL}) is set, so that
+   * several instances of the application share topics, ids and replay buffers. Emitron creates the
+   * transport from this factory and closes it.
    */
   @Bean
   Transport.Factory emitronTransport(EmitronProperties properties) {
     if (properties.redisUrl().isBlank()) {
       return Transports.memory();
     }
-    throw new IllegalStateException("REDIS_URL is set, but this build of the example has no Redis transport");
+    return RedisTransport.factory(RedisOptions.builder()
+        .uri(properties.redisUrl())
+        .channelPrefix(properties.channelPrefix())
+        .build());
   }
 
   /** The hub. Spring closes it (it is {@link AutoCloseable}) after the web server has stopped. */
