@@ -1,6 +1,7 @@
 package dev.emitron.standalone;
 
 import dev.emitron.core.Emitron;
+import dev.emitron.core.EmitronException;
 import dev.emitron.core.Transport;
 import dev.emitron.core.Transports;
 import dev.emitron.servlet.Authorizer;
@@ -97,11 +98,16 @@ public final class EmitronServer implements AutoCloseable {
   public static EmitronServer create(ServerConfig config) {
     Objects.requireNonNull(config, "config");
     Authorizer authorizer = authorizer(config);
-    Emitron emitron = Emitron.builder()
-        .replayMax(config.replayMax())
-        .heartbeat(config.heartbeat())
-        .transport(transport(config))
-        .build();
+    Emitron emitron;
+    try {
+      emitron = Emitron.builder()
+          .replayMax(config.replayMax())
+          .heartbeat(config.heartbeat())
+          .transport(transport(config))
+          .build();
+    } catch (EmitronException e) {
+      throw new IllegalStateException("REDIS_URL: " + e.getMessage(), e);
+    }
     return new EmitronServer(config, emitron, authorizer);
   }
 
