@@ -115,6 +115,13 @@ final class LettuceTransport implements Transport {
     this.readLastScript = new Script(Scripts.READ_LAST, async.digest(Scripts.READ_LAST), ScriptOutputType.MULTI);
     this.readAfterScript = new Script(Scripts.READ_AFTER, async.digest(Scripts.READ_AFTER), ScriptOutputType.MULTI);
     this.clearScript = new Script(Scripts.CLEAR, async.digest(Scripts.CLEAR), ScriptOutputType.INTEGER);
+    for (Script script : List.of(publishScript, readLastScript, readAfterScript, clearScript)) {
+      try {
+        connection.sync().scriptLoad(script.text());
+      } catch (RuntimeException e) {
+        log.debug("SCRIPT LOAD failed; the script is loaded by its first EVAL instead", e);
+      }
+    }
     this.feed = new LiveFeed(pubSub, keys, listener, message -> floors.record(message.topic(), message.id()));
     pubSub.addListener(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));

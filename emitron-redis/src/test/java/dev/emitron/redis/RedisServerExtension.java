@@ -111,10 +111,19 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     }
     executable = found.get();
     directory = Files.createTempDirectory("emitron-redis-");
-    port = freePort();
     reaper = new Thread(this::destroyNow, "redis-server-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
-    start();
+    for (int attempt = 1; ; attempt++) {
+      port = freePort();
+      try {
+        start();
+        return;
+      } catch (IllegalStateException e) {
+        if (attempt == 3) {
+          throw e; // another process may have taken the free port meanwhile; give up after three tries
+        }
+      }
+    }
   }
 
   @Override
