@@ -12,6 +12,7 @@ import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactor
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -68,6 +69,52 @@ class EmitronConfiguration {
     registration.setAsyncSupported(true);
     registration.setLoadOnStartup(1);
     return registration;
+  }
+
+  /**
+   * Ends the open streams cleanly before the web server stops. Spring Boot closes Tomcat's connectors
+   * before Tomcat destroys the servlet, which would cut every stream mid-chunk; ending them first (the
+   * highest phase stops first) lets each client see a clean end and reconnect with its last event id.
+   * Waits at most {@code emitron.shutdown-grace} for the streams to finish writing.
+   */
+  @Bean
+  SmartLifecycle emitronStreamsEndFirst(ServletRegistrationBean<EmitronServlet> registration,
+      EmitronProperties properties) {
+    return new SmartLifecycle() {
+      private volatile boolean running;
+
+      @Override
+      public void start() {
+        running = true;
+      }
+
+      @Override
+      public void stop() {
+        running = false;
+        EmitronServlet servlet = registration.getServlet();
+        servlet.endStreams();
+        long deadline = System.nanoTime() + properties.shutdownGrace().toNanos();
+        while (servlet.openStreams() > 0 && System.nanoTime() < deadline) {
+          try {
+            // Polls for a bounded time, at shutdown only; streams end as their last frames are written.
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+
+      @Override
+      public boolean isRunning() {
+        return running;
+      }
+
+      @Override
+      public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+      }
+    };
   }
 
   /**

@@ -21,6 +21,8 @@ import org.springframework.boot.convert.DurationUnit;
  * @param redisUrl the Redis URL; empty selects the in-memory transport. {@code application.properties}
  *     sets it from {@code REDIS_URL}
  * @param channelPrefix prefix of every Redis key and channel
+ * @param shutdownGrace how long shutdown waits for open streams to end cleanly, in milliseconds unless a
+ *     unit is given
  */
 @ConfigurationProperties("emitron")
 public record EmitronProperties(
@@ -30,5 +32,6 @@ public record EmitronProperties(
     @DefaultValue("*") List<String> corsOrigins,
     @DefaultValue("1048576") int maxBodyBytes,
     @DefaultValue("") String redisUrl,
-    @DefaultValue("emitron") String channelPrefix) {
+    @DefaultValue("emitron") String channelPrefix,
+    @DefaultValue("5000") @DurationUnit(java.time.temporal.ChronoUnit.MILLIS) Duration shutdownGrace) {
 }

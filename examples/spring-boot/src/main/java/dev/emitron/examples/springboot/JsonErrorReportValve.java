@@ -11,7 +11,9 @@ import org.apache.coyote.ActionCode;
 /**
  * Answers errors that Tomcat raises before a request under {@code /events/} reaches emitron's servlet (an
  * encoded NUL or a malformed escape in the path, a bad header) with emitron's JSON error body, as the
- * protocol promises for every error, instead of Tomcat's HTML page. Other paths keep Tomcat's report.
+ * protocol promises for every error, instead of Tomcat's HTML page. So are requests whose target Tomcat
+ * could not even parse (raw non-ASCII bytes in it): they belong to no path. Other paths keep Tomcat's
+ * report, without its stack trace and version.
  *
  * <p>Installed as the host's error report valve by {@link EmitronConfiguration}; public with a public
  * constructor because Tomcat instantiates it by class name.
@@ -20,12 +22,14 @@ public final class JsonErrorReportValve extends ErrorReportValve {
 
   /** Created by Tomcat. */
   public JsonErrorReportValve() {
+    setShowReport(false);
+    setShowServerInfo(false);
   }
 
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
     String uri = request.getCoyoteRequest().requestURI().toString();
-    if (uri == null || !uri.startsWith(EmitronConfiguration.PREFIX)) {
+    if (uri != null && !uri.isEmpty() && !uri.startsWith(EmitronConfiguration.PREFIX)) {
       super.report(request, response, throwable);
       return;
     }
