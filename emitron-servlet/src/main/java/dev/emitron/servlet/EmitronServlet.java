@@ -222,6 +222,12 @@ public final class EmitronServlet extends HttpServlet {
       throw new HttpError(new ErrorResponse(503, "too_many_connections",
           "the server holds its maximum of " + maxConnections + " streams; retry later"));
     }
+    if (request.getMethod().equals("HEAD")) {
+      // A HEAD response has no body: answer with the stream's headers and open no subscription, which
+      // would otherwise stream into nothing (unnoticed by the container) until the connection times out.
+      SseConnection.writeStreamHeaders(response);
+      return;
+    }
     AsyncContext async = request.startAsync();
     async.setTimeout(0);
     SseConnection connection = new SseConnection(async, settings, connections);
