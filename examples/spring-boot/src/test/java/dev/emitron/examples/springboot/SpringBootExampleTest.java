@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import dev.emitron.core.testing.SseClient;
+import dev.emitron.core.testing.SseEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -32,16 +29,16 @@ class SpringBootExampleTest {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
+  /** Where the servlet is mounted: the SSE client's targets are relative to it. */
+  private URI events() {
+    return uri(EmitronConfiguration.PREFIX);
+  }
+
   @Test
   void aSubscriberReceivesTheOrderPlacedThroughTheApplicationsController() throws Exception {
-    HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(uri("/events/sub/orders")).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-      assertThat(stream.statusCode()).isEqualTo(200);
-      // Tomcat writes "text/event-stream;charset=utf-8": the same media type, without the optional space.
-      assertThat(stream.headers().firstValue("Content-Type").orElseThrow().replace(" ", ""))
-          .isEqualToIgnoringCase("text/event-stream;charset=utf-8");
-      assertThat(frame(lines)).containsExactly("retry: 10000");
+    try (SseClient stream = SseClient.connect(events(), "/sub/orders")) {
+      assertThat(stream.status()).isEqualTo(200);
+      assertThat(stream.awaitRetry(Duration.ofSeconds(10))).isEqualTo(10_000);
 
       HttpResponse<String> placed = HTTP.send(HttpRequest.newBuilder(uri("/orders"))
           .header("Content-Type", "application/json")
@@ -50,13 +47,15 @@ class SpringBootExampleTest {
       assertThat(placed.statusCode()).isEqualTo(201);
       JsonNode answer = JSON.readTree(placed.body());
 
-      List<String> event = event(lines);
-      assertThat(event).containsExactly("id: " + answer.get("eventId").asText(), event.get(1));
-      JsonNode data = JSON.readTree(event.get(1).substring("data: ".length()));
+      SseEvent event = stream.takeEvent();
+      assertThat(event.type()).isEqualTo("message");
+      assertThat(event.id()).isEqualTo(answer.get("eventId").asText());
+      JsonNode data = JSON.readTree(event.data());
+      assertThat(data.get("order").asLong()).isEqualTo(answer.get("order").get("order").asLong());
       assertThat(data.get("item").asText()).isEqualTo("book");
       assertThat(data.get("quantity").asInt()).isEqualTo(2);
       assertThat(data.get("status").asText()).isEqualTo("placed");
-      assertThat(data.get("order").asLong()).isEqualTo(answer.get("order").get("order").asLong());
+      stream.assertExhausted();
     }
   }
 
@@ -68,12 +67,9 @@ class SpringBootExampleTest {
     assertThat(published.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(published.body()).get("queue").asText()).isEqualTo("news/sports");
 
-    HttpResponse<java.io.InputStream> stream = HTTP.send(
-        HttpRequest.newBuilder(uri("/events/sub/news/sports?replay=1")).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-      assertThat(stream.statusCode()).isEqualTo(200);
-      assertThat(event(lines)).contains("data: \"goal\"");
+    try (SseClient stream = SseClient.connect(events(), "/sub/news/sports?replay=1")) {
+      assertThat(stream.takeEvent().data()).isEqualTo("\"goal\"");
+      stream.assertExhausted();
     }
   }
 
@@ -98,30 +94,5 @@ class SpringBootExampleTest {
     HttpResponse<String> notEmitron = HTTP.send(HttpRequest.newBuilder(uri("/sub/orders")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(notEmitron.statusCode()).isEqualTo(404);
-  }
-
-  /** Reads the next event: a frame with data (a frame with only an id sets the last event id). */
-  private static List<String> event(BufferedReader lines) throws Exception {
-    List<String> frame;
-    do {
-      frame = frame(lines);
-    } while (frame.stream().noneMatch(line -> line.startsWith("data:")));
-    return frame;
-  }
-
-  /** Reads one SSE frame: the lines up to a blank line, skipping heartbeat comments. */
-  private static List<String> frame(BufferedReader lines) throws Exception {
-    List<String> frame = new ArrayList<>();
-    String line;
-    while ((line = lines.readLine()) != null) {
-      if (line.isEmpty()) {
-        if (!frame.isEmpty()) {
-          return frame;
-        }
-      } else if (!line.startsWith(":")) {
-        frame.add(line);
-      }
-    }
-    throw new AssertionError("the stream ended; got " + frame);
   }
 }
