@@ -15,6 +15,19 @@ import java.util.TreeMap;
 /** Reads HTTP/1.1 responses byte by byte from a socket: the head, then a chunked or sized body. */
 final class HttpWire {
 
+  /**
+   * The request target on the wire: {@code target} below the path of {@code base}, where the servlet is
+   * mounted ({@code /sub/x} against {@code http://h:p/events/} is {@code /events/sub/x}); as is when
+   * {@code base} has no path beyond {@code /} or {@code target} does not start with {@code /}.
+   */
+  static String onWire(java.net.URI base, String target) {
+    String mount = base.getRawPath();
+    if (mount == null || mount.isEmpty() || mount.equals("/") || !target.startsWith("/")) {
+      return target;
+    }
+    return (mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount) + target;
+  }
+
   private static final int MAX_HEAD_BYTES = 64 * 1024;
 
   private HttpWire() {
