@@ -50,10 +50,40 @@ final class JsonCodec {
   /** Returns {@code value} as compact JSON text. */
   static String write(Object value) {
     try {
-      return MAPPER.writeValueAsString(value);
+      return escapeLoneSurrogates(MAPPER.writeValueAsString(value));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("data cannot be written as JSON: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /**
+   * Replaces every unpaired surrogate with its JSON escape (backslash, {@code u}, four hex digits). JSON
+   * strings may hold them (as escapes), Jackson writes them as raw characters, and UTF-8 cannot encode
+   * them: the frame would carry {@code ?} instead of the published value. Jackson writes raw non-ASCII
+   * characters only inside strings, so the escape is the same JSON value. Escape hooks cannot do this:
+   * they see one character at a time, not whether it is part of a pair.
+   */
+  static String escapeLoneSurrogates(String json) {
+    StringBuilder out = null;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+          if (out != null) {
+            out.append(c).append(json.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+        if (out == null) {
+          out = new StringBuilder(json.length() + 16).append(json, 0, i);
+        }
+        out.append(String.format("\\u%04x", (int) c));
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? json : out.toString();
   }
 
   /** Returns {@code node} as compact JSON text. */

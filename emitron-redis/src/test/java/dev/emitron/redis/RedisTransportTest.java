@@ -28,7 +28,9 @@ class RedisTransportTest {
         .isInstanceOf(EmitronException.Unavailable.class)
         .hasMessageContaining("127.0.0.1:" + port)
         .hasMessageNotContaining("secret");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    // Fails rather than hangs or retries forever; the bound is loose because a loaded machine is slow to
+    // start Lettuce's event loops, and speed is not what this checks.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
   }
 
   @Test

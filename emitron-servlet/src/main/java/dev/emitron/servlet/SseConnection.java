@@ -76,12 +76,17 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     }
   }
 
-  @Override
-  public void onStart(StreamStart start) {
+  /** Sets the status and headers of an event stream response. */
+  static void writeStreamHeaders(HttpServletResponse response) {
     response.setStatus(200);
     response.setContentType("text/event-stream; charset=utf-8");
     response.setHeader("Cache-Control", "no-cache, no-transform");
     response.setHeader("X-Accel-Buffering", "no");
+  }
+
+  @Override
+  public void onStart(StreamStart start) {
+    writeStreamHeaders(response);
     if (start.resumed()) {
       response.setHeader("Emitron-Recovered", Boolean.toString(start.recovered()));
     }

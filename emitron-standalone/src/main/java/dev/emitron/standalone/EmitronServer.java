@@ -74,9 +74,7 @@ public final class EmitronServer implements AutoCloseable {
     this.connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
-    // Streams are kept busy by heartbeats; a connection with no progress for this long is dead.
-    long heartbeatMillis = config.heartbeat().toMillis();
-    connector.setIdleTimeout(Math.max(30_000, heartbeatMillis * 2 + 5_000));
+    connector.setIdleTimeout(idleTimeoutMillis(config.heartbeat()));
     jetty.addConnector(connector);
 
     ServletContextHandler context = new ServletContextHandler("/");
@@ -88,6 +86,18 @@ public final class EmitronServer implements AutoCloseable {
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(Math.max(1, config.shutdownGrace().toMillis() / 2));
     jetty.setStopAtShutdown(false);
+  }
+
+  /**
+   * Heartbeats keep every healthy stream busy, so a connection that makes no progress for two heartbeat
+   * intervals is dead or stalled (a slow consumer that was cut): Jetty then closes it and frees what it
+   * held. Without heartbeats, streams may stay idle for long.
+   */
+  static long idleTimeoutMillis(Duration heartbeat) {
+    if (heartbeat.isZero()) {
+      return Duration.ofHours(1).toMillis();
+    }
+    return Math.max(10_000, heartbeat.toMillis() * 2 + 5_000);
   }
 
   /**

@@ -1,0 +1,159 @@
+package dev.emitron.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shaded jar as users run it, {@code java -jar emitron.jar}, in a child process: graceful shutdown on
+ * SIGTERM and a bad configuration at start-up.
+ */
+class StandaloneJarIT {
+
+  private static final Path JAR = Path.of(System.getProperty("emitron.jar", "target/emitron.jar"));
+  private static final Pattern LISTENING = Pattern.compile("emitron listening on http://127\\.0\\.0\\.1:(\\d+)/");
+  private static final Duration START = Duration.ofSeconds(60);
+  private static final int STREAMS = 100;
+  private static final long GRACE_MILLIS = 5000;
+  /** Time for the JVM to run its shutdown hooks and exit, on a busy two-core machine. */
+  private static final long EXIT_MARGIN_MILLIS = 5000;
+
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    processes.forEach(Process::destroyForcibly);
+  }
+
+  @Test
+  void sigtermEndsEveryStreamCleanlyAfterItsLastEventAndExitsWithinTheGracePeriod() throws Exception {
+    Server server = start(Map.of("SHUTDOWN_GRACE_MS", Long.toString(GRACE_MILLIS)));
+    List<RawSseStream> streams = new ArrayList<>();
+    try {
+      for (int i = 0; i < STREAMS; i++) {
+        streams.add(RawSseStream.open(server.port, "/sub/shutdown"));
+      }
+      // Each stream has started once its id-only frame (the stream's position) arrived.
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> streams.stream().allMatch(s -> s.body().contains("\nid: ")));
+      String id = Publishing.publish(server.uri(), "shutdown", "{\"bye\":true}");
+      String event = "id: " + id + "\ndata: {\"bye\":true}\n\n";
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> streams.stream().allMatch(s -> withoutComments(s.body()).endsWith(event)));
+
+      long start = System.nanoTime();
+      sigterm(server.process);
+      boolean exited = server.process.waitFor(GRACE_MILLIS + EXIT_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+      assertThat(exited).as("exited within %d ms; output:%n%s", GRACE_MILLIS + EXIT_MARGIN_MILLIS,
+          server.output.text()).isTrue();
+      assertThat(server.process.exitValue()).as("exit code after SIGTERM").isIn(143, 0);
+      assertThat(server.output.awaitEnd(Duration.ofSeconds(5))).anyMatch(line -> line.contains("emitron stopped in"));
+      for (RawSseStream stream : streams) {
+        assertThat(stream.awaitEnd(5000)).as("%s", stream).isTrue();
+        assertThat(stream.end()).as("%s", stream).isEqualTo(RawSseStream.End.TERMINATED);
+        // Nothing after the last complete event but heartbeat comments.
+        assertThat(withoutComments(stream.body())).as("%s", stream).endsWith(event);
+      }
+      System.out.printf("SIGTERM with %d open streams: exited in %d ms with code %d; the server said:%n%s%n",
+          STREAMS, took, server.process.exitValue(), server.output.text());
+    } finally {
+      for (RawSseStream stream : streams) {
+        stream.close();
+      }
+    }
+  }
+
+  @Test
+  void sigtermOnAnIdleServerExitsPromptly() throws Exception {
+    Server server = start(Map.of("SHUTDOWN_GRACE_MS", "30000"));
+    long start = System.nanoTime();
+    sigterm(server.process);
+    boolean exited = server.process.waitFor(EXIT_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(exited).as("an idle server exits without waiting for its grace period; output:%n%s",
+        server.output.text()).isTrue();
+    assertThat(server.process.exitValue()).isIn(143, 0);
+    System.out.printf("SIGTERM on an idle server: exited in %d ms%n", took);
+  }
+
+  @Test
+  void anInvalidHeartbeatStopsStartUpWithOneLineNamingTheVariableAndTheValue() throws Exception {
+    Process process = launch(Map.of("HEARTBEAT_MS", "abc", "PORT", "0"));
+    LineRecorder output = LineRecorder.record("emitron", process.getInputStream());
+    assertThat(process.waitFor(START.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+    assertThat(process.exitValue()).isNotZero();
+    List<String> lines = output.awaitEnd(Duration.ofSeconds(5)).stream().filter(line -> !line.isBlank()).toList();
+    assertThat(lines).as("output").hasSize(1);
+    assertThat(lines.get(0)).contains("HEARTBEAT_MS").contains("'abc'");
+  }
+
+  // helpers
+
+  /** The body without comment lines (heartbeats), which may come between and after events. */
+  private static String withoutComments(String body) {
+    return body.replaceAll("(?m)^:[^\n]*\n", "");
+  }
+
+  /**
+   * Sends SIGTERM. Through the {@link ProcessHandle}, because {@link Process#destroy()} also closes the
+   * pipes of the child's output, and the test wants to read what the server prints while it stops.
+   */
+  private static void sigterm(Process process) {
+    assertThat(process.toHandle().destroy()).as("SIGTERM sent").isTrue();
+  }
+
+  private record Server(Process process, LineRecorder output, int port) {
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + port + "/");
+    }
+  }
+
+  /** Starts the jar on a free port of 127.0.0.1 and waits until it listens. */
+  private Server start(Map<String, String> env) throws IOException {
+    Map<String, String> all = new HashMap<>(env);
+    all.put("HOST", "127.0.0.1");
+    all.put("PORT", "0");
+    Process process = launch(all);
+    LineRecorder output = LineRecorder.record("emitron", process.getInputStream());
+    int port = Integer.parseInt(output.await(LISTENING, START).group(1));
+    return new Server(process, output, port);
+  }
+
+  private Process launch(Map<String, String> env) throws IOException {
+    assertThat(JAR).as("the shaded jar (built by the package phase)").exists();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toAbsolutePath().toString())
+        .redirectErrorStream(true);
+    Map<String, String> environment = builder.environment();
+    // The server reads only its own variables; clear any that the build's environment may set.
+    environment.keySet().removeIf(name -> ServerConfigNames.ALL.contains(name));
+    environment.putAll(env);
+    Process process = builder.start();
+    processes.add(process);
+    process.getOutputStream().close();
+    return process;
+  }
+
+  /** The variables the standalone server reads. */
+  private static final class ServerConfigNames {
+    static final List<String> ALL = List.of("PORT", "HOST", "REDIS_URL", "CHANNEL_PREFIX", "HEARTBEAT_MS",
+        "RETRY_MS", "REPLAY_MAX", "CORS_ORIGINS", "MAX_BODY_BYTES", "MAX_PENDING_BYTES", "SHUTDOWN_GRACE_MS",
+        "MAX_CONNECTIONS", "PUBLISH_TOKEN", "JWT_SECRET", "JWT_PUBLIC_KEY", "SUBSCRIBE_OPEN", "LOG_LEVEL");
+  }
+}
