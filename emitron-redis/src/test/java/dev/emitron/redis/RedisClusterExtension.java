@@ -56,7 +56,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * test thread.
  */
 public final class RedisClusterExtension
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, RedisUnderTest {
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, TestedRedis {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 

@@ -9,7 +9,7 @@ class RedisClusterTransportIT extends RedisMultiInstanceKit {
   static final RedisClusterExtension cluster = new RedisClusterExtension(3, 0);
 
   @Override
-  protected RedisUnderTest redis() {
+  protected TestedRedis redis() {
     return cluster;
   }
 }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 abstract class RedisMultiInstanceKit {
 
   /** The Redis under test; registered as an extension by the subclass. */
-  protected abstract RedisUnderTest redis();
+  protected abstract TestedRedis redis();
 
   private static final AtomicInteger topics = new AtomicInteger();
 

@@ -57,7 +57,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Not thread-safe: drive it from the test thread.
  */
 public final class RedisServerExtension
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, RedisUnderTest {
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, TestedRedis {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 

@@ -9,7 +9,7 @@ class RedisTransportIT extends RedisMultiInstanceKit {
   static final RedisServerExtension redis = new RedisServerExtension();
 
   @Override
-  protected RedisUnderTest redis() {
+  protected TestedRedis redis() {
     return redis;
   }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
  * key command goes to the node owning the key, and the pub/sub counts are the sharded ones
  * ({@code PUBSUB SHARDNUMSUB}, {@code SHARDCHANNELS}) summed over the masters.
  */
-public interface RedisUnderTest {
+public interface TestedRedis {
 
   /** The URL to give {@link RedisOptions.Builder#uri(String)}. */
   String uri();
