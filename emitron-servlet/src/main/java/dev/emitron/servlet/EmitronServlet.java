@@ -13,7 +13,6 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -64,6 +63,8 @@ public final class EmitronServlet extends HttpServlet {
 
   private static final long serialVersionUID = 1L;
   private static final Logger log = LoggerFactory.getLogger(EmitronServlet.class);
+  /** How long a client may take to send a publish body. */
+  private static final long BODY_TIMEOUT_MILLIS = 30_000;
   /** Marks a request whose body the servlet started reading. */
   private static final String BODY_READ = EmitronServlet.class.getName() + ".bodyRead";
 
@@ -288,14 +289,61 @@ public final class EmitronServlet extends HttpServlet {
   // POST pub/{topic}
 
   private void publish(HttpServletRequest request, HttpServletResponse response, Topic topic) {
-    checkContentType(request.getContentType());
-    byte[] body = readBody(request);
+    checkContentType(request);
+    int max = settings.maxBodyBytes();
+    if (request.getContentLengthLong() > max) {
+      throw tooLarge(max);
+    }
+    // The body is read with non-blocking I/O: a client that sends it slowly holds no thread.
+    request.setAttribute(BODY_READ, Boolean.TRUE);
+    AsyncContext async = request.startAsync();
+    async.setTimeout(BODY_TIMEOUT_MILLIS);
+    BodyReader body = new BodyReader(async, max, bytes -> publish(async, response, topic, bytes));
+    async.addListener(body);
+    try {
+      request.getInputStream().setReadListener(body);
+    } catch (IOException | IllegalStateException e) {
+      body.onError(e);
+    }
+  }
+
+  /** Publishes a body that was read whole; answers on the thread the publish completes on. */
+  private void publish(AsyncContext async, HttpServletResponse response, Topic topic, byte[] body) {
+    CompletionStage<Published> published;
+    try {
+      published = publishStage(topic, body);
+    } catch (HttpError error) {
+      Responses.writeError(response, error.response());
+      async.complete();
+      return;
+    }
+    async.setTimeout(0);
+    published.whenComplete((result, failure) -> {
+      try {
+        if (failure != null) {
+          Responses.writeError(response, failureResponse(failure));
+        } else {
+          Map<String, Object> answer = new LinkedHashMap<>();
+          answer.put("queue", topic.name());
+          answer.put("id", result.id().toString());
+          if (result.transportReceivers() >= 0) {
+            answer.put("redisReceivers", result.transportReceivers());
+          }
+          answer.put("localSubscribers", result.localSubscribers());
+          Responses.writeJson(response, 200, answer);
+        }
+      } finally {
+        async.complete();
+      }
+    });
+  }
+
+  private CompletionStage<Published> publishStage(Topic topic, byte[] body) {
     JsonNode message;
     try {
       message = Json.parse(reader, body);
     } catch (JsonProcessingException e) {
-      throw new HttpError(ErrorResponse.badRequest("invalid_json", "body is not valid JSON: "
-          + sanitize(String.valueOf(e.getOriginalMessage()))));
+      throw new HttpError(ErrorResponse.badRequest("invalid_json", "body is not valid JSON" + Json.where(e)));
     }
     if (message == null || !message.isObject()) {
       throw new HttpError(ErrorResponse.badRequest("invalid_body", "body must be a JSON object with a \"data\" field"));
@@ -312,39 +360,23 @@ public final class EmitronServlet extends HttpServlet {
       }
       event = eventNode.textValue();
     }
-    CompletionStage<Published> published;
     try {
-      published = emitron.publish(topic, event, data);
+      return emitron.publish(topic, event, data);
     } catch (IllegalArgumentException e) {
       throw new HttpError(ErrorResponse.badRequest("invalid_event", e.getMessage()));
     }
-    AsyncContext async = request.startAsync();
-    async.setTimeout(0);
-    published.whenComplete((result, failure) -> {
-      try {
-        if (failure != null) {
-          Responses.writeError(response, failureResponse(failure));
-        } else {
-          Map<String, Object> body2 = new LinkedHashMap<>();
-          body2.put("queue", topic.name());
-          body2.put("id", result.id().toString());
-          if (result.transportReceivers() >= 0) {
-            body2.put("redisReceivers", result.transportReceivers());
-          }
-          body2.put("localSubscribers", result.localSubscribers());
-          Responses.writeJson(response, 200, body2);
-        }
-      } finally {
-        async.complete();
-      }
-    });
   }
 
-  private static void checkContentType(String contentType) {
-    if (contentType == null) {
+  private static void checkContentType(HttpServletRequest request) {
+    java.util.Enumeration<String> headers = request.getHeaders("Content-Type");
+    if (headers == null || !headers.hasMoreElements()) {
       return;
     }
-    String[] parts = contentType.split(";");
+    String contentType = headers.nextElement();
+    if (headers.hasMoreElements()) {
+      throw new HttpError(new ErrorResponse(415, "unsupported_media_type", "send one Content-Type header"));
+    }
+    String[] parts = contentType.split(";", -1);
     String mediaType = parts[0].trim().toLowerCase(Locale.ROOT);
     if (!mediaType.equals("application/json")) {
       throw new HttpError(new ErrorResponse(415, "unsupported_media_type",
@@ -393,30 +425,7 @@ public final class EmitronServlet extends HttpServlet {
     }
   }
 
-  private byte[] readBody(HttpServletRequest request) {
-    request.setAttribute(BODY_READ, Boolean.TRUE);
-    int max = settings.maxBodyBytes();
-    long declared = request.getContentLengthLong();
-    if (declared > max) {
-      throw tooLarge(max);
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
-    byte[] chunk = new byte[8192];
-    try (InputStream in = request.getInputStream()) {
-      int n;
-      while ((n = in.read(chunk)) >= 0) {
-        if (body.size() + n > max) {
-          throw tooLarge(max);
-        }
-        body.write(chunk, 0, n);
-      }
-    } catch (IOException e) {
-      throw new HttpError(ErrorResponse.badRequest("invalid_body", "the body could not be read"));
-    }
-    return body.toByteArray();
-  }
-
-  private static HttpError tooLarge(int max) {
+  static HttpError tooLarge(int max) {
     return new HttpError(new ErrorResponse(413, "payload_too_large", "the body is larger than " + max + " bytes"));
   }
 

@@ -31,6 +31,8 @@ final class Json {
     return JsonMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        // Keep numbers as written (1.0 stays 1.0), not normalised.
+        .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
         .build();
   }
 
@@ -43,6 +45,15 @@ final class Json {
       // Reading from a byte array fails only with a parse error.
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Where a parse error is, without Jackson's internals: " at line L, column C", or "". */
+  static String where(JsonProcessingException e) {
+    com.fasterxml.jackson.core.JsonLocation location = e.getLocation();
+    if (location == null || location.getLineNr() < 0) {
+      return "";
+    }
+    return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
   }
 
   static String write(Object value) {

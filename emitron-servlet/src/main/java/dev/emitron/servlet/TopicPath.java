@@ -28,7 +28,7 @@ final class TopicPath {
   }
 
   static String decode(String raw) {
-    if (raw.indexOf('%') < 0) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('\uFFFD') < 0) {
       return raw;
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
@@ -42,6 +42,9 @@ final class TopicPath {
         }
         bytes.write(hi << 4 | lo);
         i += 2;
+      } else if (c == '\uFFFD') {
+        // The container put this in place of raw bytes that were not UTF-8; a real U+FFFD comes encoded.
+        throw new HttpError(ErrorResponse.badRequest("invalid_topic", "topic name is not valid UTF-8"));
       } else if (c < 0x80) {
         bytes.write(c);
       } else {
