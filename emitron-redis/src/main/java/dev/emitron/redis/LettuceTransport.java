@@ -7,6 +7,8 @@ import dev.emitron.core.Replay;
 import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
@@ -23,9 +25,12 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.concurrent.BlockingOperationException;
 import io.netty.util.concurrent.Future;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +129,7 @@ final class LettuceTransport implements Transport {
     }
     this.feed = new LiveFeed(pubSub, keys, listener, message -> floors.record(message.topic(), message.id()));
     pubSub.addListener(feed);
+    client.addListener(new ConnectionLog(RedisOptions.masked(options.uri()), listener, closed));
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
   }
 
@@ -157,6 +163,53 @@ final class LettuceTransport implements Transport {
   }
 
   private record Script(String text, String sha, ScriptOutputType type) {
+  }
+
+  /**
+   * One log line when Redis goes away (the first of our connections drops) and one when it is back (every
+   * connection is up again), which is also counted as a reconnect. Runs on Lettuce's event loop.
+   */
+  private static final class ConnectionLog extends RedisConnectionStateAdapter {
+    private final String uri;
+    private final Listener listener;
+    private final AtomicBoolean closed;
+    private final Set<RedisChannelHandler<?, ?>> down = new HashSet<>(); // guarded by this
+
+    ConnectionLog(String uri, Listener listener, AtomicBoolean closed) {
+      this.uri = uri;
+      this.listener = listener;
+      this.closed = closed;
+    }
+
+    @Override
+    public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+      boolean first;
+      synchronized (this) {
+        first = down.isEmpty() && down.add(connection);
+        if (!first) {
+          down.add(connection);
+        }
+      }
+      if (first && !closed.get()) {
+        log.warn("Redis down: lost the connection to {}; reconnecting", uri);
+      }
+    }
+
+    @Override
+    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+      boolean back;
+      synchronized (this) {
+        back = down.remove(connection) && down.isEmpty();
+      }
+      if (back && !closed.get()) {
+        log.info("Redis up: reconnected to {}", uri);
+        try {
+          listener.onReconnected();
+        } catch (RuntimeException e) {
+          log.warn("Listener failed on a Redis reconnect", e);
+        }
+      }
+    }
   }
 
   @Override
