@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@link Metrics} on a Micrometer {@link MeterRegistry}. Loaded only when a registry was given, so that
@@ -23,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * bound. A topic's series is removed when its last subscriber leaves.
  */
 final class MicrometerMetrics implements Metrics {
+
+  /** The buckets of the publish latency histogram: 0.5 ms to 5 s. */
+  private static final Duration[] PUBLISH_BUCKETS = Stream.of(0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
+      5000).map(ms -> Duration.ofNanos((long) (ms * 1_000_000))).toArray(Duration[]::new);
 
   /** The tag value of the series that sums the topics past the cap. */
   static final String OTHER_TOPICS = "_other";
@@ -75,7 +81,7 @@ final class MicrometerMetrics implements Metrics {
     return Timer.builder("emitron.publish")
         .description("Publish latency: until the message is stored and handed to the live feed")
         .tag("outcome", outcome)
-        .publishPercentileHistogram()
+        .serviceLevelObjectives(PUBLISH_BUCKETS)
         .register(registry);
   }
 

@@ -12,6 +12,12 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
@@ -43,15 +49,18 @@ public final class EmitronServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmitronServer.class);
 
   private final ServerConfig config;
+  private final PrometheusMeterRegistry metrics;
   private final Emitron emitron;
   private final EmitronServlet servlet;
   private final Server jetty;
   private final ServerConnector connector;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer) {
+  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer,
+      PrometheusMeterRegistry metrics) {
     this.config = config;
     this.emitron = emitron;
+    this.metrics = metrics;
     this.servlet = EmitronServlet.builder(emitron)
         .retry(config.retry())
         .maxBodyBytes(config.maxBodyBytes())
@@ -82,6 +91,13 @@ public final class EmitronServer implements AutoCloseable {
     ServletHolder holder = new ServletHolder("emitron", servlet);
     holder.setAsyncSupported(true);
     context.addServlet(holder, "/*");
+    // Exact and longer prefix mappings win over "/*": the protocol's routes never use these paths.
+    context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
+    if (config.console()) {
+      ServletHolder console = new ServletHolder("console", new ConsoleServlet());
+      context.addServlet(console, "");
+      context.addServlet(console, "/console/*");
+    }
     jetty.setHandler(context);
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(Math.max(1, config.shutdownGrace().toMillis() / 2));
@@ -108,17 +124,24 @@ public final class EmitronServer implements AutoCloseable {
   public static EmitronServer create(ServerConfig config) {
     Objects.requireNonNull(config, "config");
     Authorizer authorizer = authorizer(config);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    new UptimeMetrics().bindTo(metrics);
     Emitron emitron;
     try {
       emitron = Emitron.builder()
           .replayMax(config.replayMax())
           .heartbeat(config.heartbeat())
           .transport(transport(config))
+          .meterRegistry(metrics)
           .build();
     } catch (EmitronException e) {
+      metrics.close();
       throw new IllegalStateException("REDIS_URL: " + e.getMessage(), e);
     }
-    return new EmitronServer(config, emitron, authorizer);
+    return new EmitronServer(config, emitron, authorizer, metrics);
   }
 
   private static Authorizer authorizer(ServerConfig config) {
@@ -205,6 +228,7 @@ public final class EmitronServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("Jetty did not stop cleanly: {}", e.toString());
     }
+    metrics.close();
   }
 
   private void waitForStreams(long deadlineNanos) {
