@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.stream.DoubleStream;
 
 /**
  * {@link Metrics} on a Micrometer {@link MeterRegistry}. Loaded only when a registry was given, so that
@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 final class MicrometerMetrics implements Metrics {
 
   /** The buckets of the publish latency histogram: 0.5 ms to 5 s. */
-  private static final Duration[] PUBLISH_BUCKETS = Stream.of(0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
-      5000).map(ms -> Duration.ofNanos((long) (ms * 1_000_000))).toArray(Duration[]::new);
+  private static final Duration[] PUBLISH_BUCKETS = DoubleStream.of(0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
+      5000).mapToObj(ms -> Duration.ofNanos((long) (ms * 1_000_000))).toArray(Duration[]::new);
 
   /** The tag value of the series that sums the topics past the cap. */
   static final String OTHER_TOPICS = "_other";
