@@ -21,10 +21,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +59,7 @@ public final class EmitronServer implements AutoCloseable {
   private final EmitronServlet servlet;
   private final Server jetty;
   private final ServerConnector connector;
+  private final ShutdownGate gate;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer,
@@ -98,7 +104,8 @@ public final class EmitronServer implements AutoCloseable {
       context.addServlet(console, "");
       context.addServlet(console, "/console/*");
     }
-    jetty.setHandler(context);
+    this.gate = new ShutdownGate(context);
+    jetty.setHandler(gate);
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(Math.max(1, config.shutdownGrace().toMillis() / 2));
     jetty.setStopAtShutdown(false);
@@ -214,6 +221,7 @@ public final class EmitronServer implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    gate.closing = true;
     try {
       connector.close();
     } catch (RuntimeException e) {
@@ -240,6 +248,31 @@ public final class EmitronServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /**
+   * Once shutdown began, a subscribe request that arrives on a kept-alive connection (a browser's
+   * {@code EventSource} reconnecting on the connection whose stream just ended) has its connection closed
+   * instead of an answer: an error status would make the browser give up for good, while a network error
+   * makes it retry, and so reach another instance or this one restarted.
+   */
+  private static final class ShutdownGate extends Handler.Wrapper {
+    volatile boolean closing;
+
+    ShutdownGate(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      if (closing && "GET".equals(request.getMethod())
+          && Request.getPathInContext(request).startsWith("/sub/")) {
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(new EofException("the server is shutting down"));
+        return true;
+      }
+      return super.handle(request, response, callback);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.emitron.standalone;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -110,7 +111,7 @@ final class Browser implements AutoCloseable {
   }
 
   void awaitText(String id, String fragment) {
-    await().atMost(WAIT).until(() -> text(id).contains(fragment));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(text(id)).as("#" + id).contains(fragment));
   }
 
   byte[] screenshot() {
