@@ -151,7 +151,14 @@ public final class Emitron implements AutoCloseable {
             subscription.close(CloseReason.UNAVAILABLE, cause);
             return;
           }
-          subscription.start(joined.start, joined.messages, config.heartbeat().toNanos());
+          try {
+            subscription.start(joined.start, joined.messages, config.heartbeat().toNanos());
+          } catch (RuntimeException e) {
+            // Not lost in the stage: a failure here would leave the subscriber waiting for nothing.
+            log.error("Starting a subscription to topic '{}' failed; closing it", topic, e);
+            subscription.close(CloseReason.LISTENER_FAILED, e);
+            return;
+          }
           if (channel.epoch != epoch && subscription.isOpen()) {
             channel.catchUp();
           }
