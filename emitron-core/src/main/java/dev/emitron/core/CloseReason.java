@@ -1,6 +1,6 @@
 package dev.emitron.core;
 
-/** Why a subscription ended. */
+/** Why a subscription ended; passed to {@link SubscriptionListener#onClose}. */
 public enum CloseReason {
   /** {@link Subscription#close()} was called. */
   CLOSED,

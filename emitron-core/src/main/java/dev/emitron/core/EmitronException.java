@@ -3,6 +3,11 @@ package dev.emitron.core;
 /**
  * The one family of emitron's own failures. Caller mistakes are reported with
  * {@link IllegalArgumentException} and {@link IllegalStateException} instead.
+ *
+ * <p>Asynchronous operations report these by failing their {@link java.util.concurrent.CompletionStage}
+ * (wrapped in a {@link java.util.concurrent.CompletionException} where the stage API does so); catch the
+ * subclasses to tell an unreachable transport ({@link Unavailable}) from a shut-down instance
+ * ({@link Closed}).
  */
 public class EmitronException extends RuntimeException {
 

@@ -1,7 +1,7 @@
 package dev.emitron.core;
 
 /**
- * The result of a health check.
+ * The result of a health check, from {@link Emitron#health()}. Immutable.
  *
  * @param up whether the transport answered in time
  * @param transport the transport's name ({@code memory}, {@code redis})

@@ -1,7 +1,8 @@
 package dev.emitron.core;
 
 /**
- * The outcome of a publish: the message is stored in the replay buffer and handed to the live feed.
+ * The outcome of a publish, from {@link Emitron#publish}: the message is stored in the replay buffer and
+ * handed to the live feed. Immutable.
  *
  * @param topic the topic
  * @param id the id the transport assigned

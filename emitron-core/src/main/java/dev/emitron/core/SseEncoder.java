@@ -11,6 +11,14 @@ import java.nio.charset.StandardCharsets;
  * each, so no content can end a field early or start a new one. Ids, event names and comments cannot
  * hold a line terminator at all: they are rejected rather than silently altered. An id must not contain
  * NUL either, because clients ignore such an id.
+ *
+ * <pre>{@code
+ * byte[] frame = SseEncoder.event("1733212800000-0", null, "{\"title\":\"hello\"}");
+ * // id: 1733212800000-0\ndata: {"title":"hello"}\n\n
+ * }</pre>
+ *
+ * <p>Stateless: every method is thread-safe and returns a new array that the caller owns. Applications
+ * rarely need it; the servlet and {@link Message#frame()} use it.
  */
 public final class SseEncoder {
 

@@ -11,6 +11,8 @@ import java.util.Objects;
  * SubscribeOptions.replay(10);
  * SubscribeOptions.resumeAfter(lastEventId);
  * }</pre>
+ *
+ * <p>Immutable and thread-safe; one instance may be used for any number of subscriptions.
  */
 public final class SubscribeOptions {
 

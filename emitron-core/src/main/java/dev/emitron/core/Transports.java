@@ -1,6 +1,15 @@
 package dev.emitron.core;
 
-/** Factories of the transports that ship with the core. */
+/**
+ * Factories of the transports that ship with the core; the Redis transport is in {@code emitron-redis}.
+ *
+ * <pre>{@code
+ * Emitron emitron = Emitron.builder().transport(Transports.memory()).build();
+ * }</pre>
+ *
+ * <p>A factory is stateless and may build any number of instances; each {@link Emitron} creates its own
+ * transport from it and closes it.
+ */
 public final class Transports {
 
   private Transports() {

@@ -39,9 +39,26 @@ import org.slf4j.LoggerFactory;
  * context.addServlet(new ServletHolder(servlet), "/events/*");   // Jetty; any container works
  * }</pre>
  *
+ * <p>In Spring Boot (see {@code examples/spring-boot}):
+ *
+ * <pre>{@code
+ * @Bean
+ * ServletRegistrationBean<EmitronServlet> emitronServlet(Emitron emitron) {
+ *   var registration = new ServletRegistrationBean<>(EmitronServlet.create(emitron), "/events/*");
+ *   registration.setAsyncSupported(true);
+ *   return registration;
+ * }
+ * }</pre>
+ *
  * <p>Streams use async, non-blocking I/O: no thread is held per open stream. Register the servlet with
  * async support enabled. The servlet does not own the {@link Emitron} it is given: closing emitron is
  * the caller's job. {@link #destroy()} and {@link #endStreams()} end the open streams cleanly.
+ *
+ * <p>The servlet reads the topic from the raw request URI and decodes it itself, so the container must
+ * let an encoded slash ({@code %2F}) through: Jetty 12 with a {@code UriCompliance} that allows it,
+ * Tomcat with {@code encodedSolidusHandling="passthrough"}.
+ *
+ * <p>Thread-safe: the container calls one instance for every request, concurrently.
  */
 public final class EmitronServlet extends HttpServlet {
 
@@ -85,6 +102,10 @@ public final class EmitronServlet extends HttpServlet {
     connections.endAll();
   }
 
+  /**
+   * Ends every open stream cleanly; the container calls it when it takes the servlet out of service.
+   * The {@link Emitron} instance stays open.
+   */
   @Override
   public void destroy() {
     endStreams();

@@ -1,13 +1,14 @@
 package dev.emitron.standalone;
 
+import dev.emitron.core.testing.ProtocolTestKit;
 import java.util.Map;
 
 /** The HTTP protocol kit against the standalone server with the in-memory transport. */
 class MemoryProtocolIT extends ProtocolTestKit {
 
   @Override
-  protected EmitronServer startServer(Map<String, String> env) {
-    return EmitronServer.create(ServerConfig.fromEnvironment(env)).start();
+  protected Server startServer(Map<String, String> env) {
+    return StandaloneServer.start(env);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.emitron.core.MessageId;
 import dev.emitron.core.testing.SseClient;
 import dev.emitron.core.testing.SseEvent;
 import dev.emitron.redis.RedisServerExtension;
@@ -271,10 +272,7 @@ class MultiInstanceIT {
   }
 
   static int compareIds(String x, String y) {
-    String[] a = x.split("-");
-    String[] b = y.split("-");
-    int byMillis = Long.compare(Long.parseLong(a[0]), Long.parseLong(b[0]));
-    return byMillis != 0 ? byMillis : Long.compare(Long.parseLong(a[1]), Long.parseLong(b[1]));
+    return MessageId.parse(x).orElseThrow().compareTo(MessageId.parse(y).orElseThrow());
   }
 
   @Test

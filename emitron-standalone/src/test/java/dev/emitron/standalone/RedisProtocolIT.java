@@ -1,5 +1,6 @@
 package dev.emitron.standalone;
 
+import dev.emitron.core.testing.ProtocolTestKit;
 import dev.emitron.redis.RedisServerExtension;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,11 +16,11 @@ class RedisProtocolIT extends ProtocolTestKit {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
   @Override
-  protected EmitronServer startServer(Map<String, String> env) {
+  protected Server startServer(Map<String, String> env) {
     Map<String, String> withRedis = new HashMap<>(env);
     withRedis.put("REDIS_URL", redis.uri());
     withRedis.putIfAbsent("CHANNEL_PREFIX", "proto" + PREFIXES.incrementAndGet());
-    return EmitronServer.create(ServerConfig.fromEnvironment(withRedis)).start();
+    return StandaloneServer.start(withRedis);
   }
 
   @Override

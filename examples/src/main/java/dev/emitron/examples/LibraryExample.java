@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * emitron as a library inside a Java program: publish and subscribe from Java code, no HTTP.
  *
- * <p>Run it with {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.emitron.examples.LibraryExample}.
+ * <p>Run it with {@code ./mvnw -q -pl examples -am test-compile exec:java}.
  */
 public final class LibraryExample {
 

@@ -15,6 +15,19 @@ import java.util.TreeMap;
 /** Reads HTTP/1.1 responses byte by byte from a socket: the head, then a chunked or sized body. */
 final class HttpWire {
 
+  /**
+   * The request target on the wire: {@code target} below the path of {@code base}, where the servlet is
+   * mounted ({@code /sub/x} against {@code http://h:p/events/} is {@code /events/sub/x}); as is when
+   * {@code base} has no path beyond {@code /} or {@code target} does not start with {@code /}.
+   */
+  static String onWire(java.net.URI base, String target) {
+    String mount = base.getRawPath();
+    if (mount == null || mount.isEmpty() || mount.equals("/") || !target.startsWith("/")) {
+      return target;
+    }
+    return (mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount) + target;
+  }
+
   private static final int MAX_HEAD_BYTES = 64 * 1024;
 
   private HttpWire() {
@@ -104,6 +117,11 @@ final class HttpWire {
     private final InputStream in;
     private long remaining;
     private boolean done;
+    /**
+     * The CRLF after a chunk's data is read only when the next chunk is wanted: servers send it together
+     * with the next chunk, so waiting for it would hold back the chunk just received.
+     */
+    private boolean crlfPending;
 
     ChunkedInputStream(InputStream in) {
       this.in = in;
@@ -122,6 +140,12 @@ final class HttpWire {
         return -1;
       }
       if (remaining == 0) {
+        if (crlfPending) {
+          crlfPending = false;
+          if (!readLine().isEmpty()) {
+            throw new IOException("chunk not followed by CRLF");
+          }
+        }
         String sizeLine = readLine();
         int semicolon = sizeLine.indexOf(';');
         String hex = (semicolon >= 0 ? sizeLine.substring(0, semicolon) : sizeLine).trim();
@@ -139,12 +163,7 @@ final class HttpWire {
         throw new EOFException("connection closed inside a chunk");
       }
       remaining -= n;
-      if (remaining == 0) {
-        String crlf = readLine();
-        if (!crlf.isEmpty()) {
-          throw new IOException("chunk not followed by CRLF");
-        }
-      }
+      crlfPending = remaining == 0;
       return n;
     }
 

@@ -62,7 +62,8 @@ public final class RawHttp {
    * Sends a request with {@code Host}, {@code Connection: close} and, when there is a body and no
    * {@code Transfer-Encoding} header, {@code Content-Length}.
    *
-   * @param target the request target exactly as it goes on the wire
+   * @param base the server; a path in it (where the servlet is mounted) is prefixed to {@code target}
+   * @param target the request target exactly as it goes on the wire, below {@code base}'s path
    * @param body the body, or {@code null} for none
    */
   public static Response request(URI base, String method, String target, Map<String, String> headers,
@@ -75,7 +76,8 @@ public final class RawHttp {
       all.put("Content-Length", Integer.toString(body.length));
     }
     all.put("Connection", "close");
-    StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+    StringBuilder head = new StringBuilder(method).append(' ').append(HttpWire.onWire(base, target))
+        .append(" HTTP/1.1\r\n");
     all.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
     head.append("\r\n");
     ByteArrayOutputStream request = new ByteArrayOutputStream();

@@ -82,7 +82,10 @@ public final class SseClient implements AutoCloseable {
     this.lastEventId = lastEventId;
   }
 
-  /** Opens a stream to {@code target} (path and query, sent as is) of the server at {@code base}. */
+  /**
+   * Opens a stream to {@code target} (path and query, sent as is below {@code base}'s path, where the
+   * servlet is mounted) of the server at {@code base}.
+   */
   public static SseClient connect(URI base, String target) {
     return connect(base, target, Map.of());
   }
@@ -108,7 +111,7 @@ public final class SseClient implements AutoCloseable {
   }
 
   private void open(/* @Nullable */ String sendLastEventId) {
-    StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n")
+    StringBuilder request = new StringBuilder("GET ").append(HttpWire.onWire(base, target)).append(" HTTP/1.1\r\n")
         .append("Host: ").append(base.getHost()).append(':').append(base.getPort()).append("\r\n")
         .append("Accept: text/event-stream\r\n")
         .append("Cache-Control: no-cache\r\n");
