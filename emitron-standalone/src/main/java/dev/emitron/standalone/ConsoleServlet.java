@@ -1,5 +1,6 @@
 package dev.emitron.standalone;
 
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,8 +24,11 @@ final class ConsoleServlet extends HttpServlet {
       "console.js", "text/javascript; charset=utf-8");
 
   private final transient Map<String, byte[]> content = new HashMap<>();
+  private final transient HttpServlet protocol;
 
-  ConsoleServlet() {
+  /** @param protocol the emitron servlet, which answers every path that is not the console's */
+  ConsoleServlet(HttpServlet protocol) {
+    this.protocol = protocol;
     for (String name : FILES.keySet()) {
       try (InputStream in = ConsoleServlet.class.getResourceAsStream(ROOT + name)) {
         if (in == null) {
@@ -38,14 +42,22 @@ final class ConsoleServlet extends HttpServlet {
   }
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException, ServletException {
     String method = request.getMethod();
-    String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+    // The raw path: the container maps "/sub/.." to "/" after removing the dot segment, but it is not the
+    // console's; the protocol servlet answers it as it answers every other path (here 400 invalid_topic).
+    String uri = request.getRequestURI();
+    String path = uri == null ? "" : uri.substring(Math.min(uri.length(), request.getContextPath().length()));
     String name = path.isEmpty() || path.equals("/") ? "index.html"
         : path.startsWith("/console/") ? path.substring("/console/".length()) : "";
     byte[] body = content.get(name);
     if (body == null) {
-      StaticResponses.notFound(response);
+      if (path.startsWith("/console/")) {
+        StaticResponses.notFound(response);
+      } else {
+        protocol.service(request, response);
+      }
       return;
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {

@@ -100,7 +100,8 @@ public final class EmitronServer implements AutoCloseable {
     // Exact and longer prefix mappings win over "/*": the protocol's routes never use these paths.
     context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
     if (config.console()) {
-      ServletHolder console = new ServletHolder("console", new ConsoleServlet());
+      ServletHolder console = new ServletHolder("console", new ConsoleServlet(servlet));
+      console.setAsyncSupported(true);
       context.addServlet(console, "");
       context.addServlet(console, "/console/*");
     }

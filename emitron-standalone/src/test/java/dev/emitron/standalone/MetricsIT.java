@@ -30,7 +30,7 @@ class MetricsIT {
   @BeforeEach
   void start() {
     server = EmitronServer.create(ServerConfig.fromEnvironment(Map.of("HOST", "127.0.0.1", "PORT", "0",
-        "REDIS_URL", redis.uri(), "CHANNEL_PREFIX", "metrics" + System.nanoTime()))).start();
+        "REDIS_URL", redis.uri(), "HEARTBEAT_MS", "1000"))).start();
   }
 
   @AfterEach
@@ -53,11 +53,7 @@ class MetricsIT {
     Publishing.publish(server.uri(), topic, "{\"n\":2}");
     try (SseClient client = SseClient.connect(server.uri(), "/sub/" + topic + "?replay=10");
         SseClient gap = SseClient.connect(server.uri(), "/sub/" + topic, Map.of("Last-Event-ID", "not-an-id"))) {
-      try {
-        client.takeEvents(2);
-      } catch (AssertionError e) {
-        throw new AssertionError("raw: [" + client.rawStream() + "] gap raw: [" + gap.rawStream() + "]", e);
-      }
+      client.takeEvents(2);
       for (int n = 3; n <= 5; n++) {
         Publishing.publish(server.uri(), topic, "{\"n\":" + n + "}");
       }
