@@ -3,6 +3,9 @@ package dev.emitron.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.emitron.core.testing.RawHttp;
+import dev.emitron.core.testing.SseClient;
+import dev.emitron.redis.RedisServerExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The shaded jar as users run it, {@code java -jar emitron.jar}, in a child process: graceful shutdown on
@@ -29,6 +33,9 @@ class StandaloneJarIT {
   private static final long GRACE_MILLIS = 5000;
   /** Time for the JVM to run its shutdown hooks and exit, on a busy two-core machine. */
   private static final long EXIT_MARGIN_MILLIS = 5000;
+
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
 
   private final List<Process> processes = new ArrayList<>();
 
@@ -132,6 +139,46 @@ class StandaloneJarIT {
     assertThat(process.exitValue()).isEqualTo(2);
     assertThat(output.awaitEnd(Duration.ofSeconds(5))).filteredOn(line -> !line.isBlank())
         .singleElement().asString().contains("LOG_LEVEL").contains("'loud'");
+  }
+
+  @Test
+  void twoJarsOnOneRedisShareTopicsAndABrowserStyleClientResumesOnTheOther() throws Exception {
+    Server a = start(Map.of("REDIS_URL", redis.uri()));
+    Server b = start(Map.of("REDIS_URL", redis.uri()));
+    assertThat(RawHttp.request(a.uri(), "GET", "/health", Map.of(), null).bodyText())
+        .contains("\"transport\":\"redis\"", "\"redis\":\"up\"");
+
+    try (SseClient client = SseClient.connect(a.uri(), "/sub/jars")) {
+      client.awaitLastEventId(Duration.ofSeconds(10));
+      String first = Publishing.publish(b.uri(), "jars", "{\"n\":1}");
+      assertThat(client.takeEvent().id()).isEqualTo(first);
+
+      // The browser's connection drops; it reconnects to the other instance with its Last-Event-ID.
+      client.disconnect();
+      String second = Publishing.publish(b.uri(), "jars", "{\"n\":2}");
+      SseClient resumed = SseClient.connect(b.uri(), "/sub/jars", Map.of("Last-Event-ID", first));
+      try (resumed) {
+        assertThat(resumed.header("Emitron-Recovered")).isEqualTo("true");
+        assertThat(resumed.takeEvent().id()).isEqualTo(second);
+        String third = Publishing.publish(a.uri(), "jars", "{\"n\":3}");
+        assertThat(resumed.takeEvent().id()).isEqualTo(third);
+        resumed.assertExhausted();
+      }
+    }
+  }
+
+  @Test
+  void aBadRedisUrlStopsStartUpWithOneLineNamingTheVariable() throws Exception {
+    for (String url : List.of("http://localhost:6379", "redis://127.0.0.1:1")) {
+      Process process = launch(Map.of("REDIS_URL", url, "PORT", "0"));
+      LineRecorder output = LineRecorder.record("emitron", process.getInputStream());
+      assertThat(process.waitFor(START.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+      assertThat(process.exitValue()).isNotZero();
+      List<String> lines = output.awaitEnd(Duration.ofSeconds(5)).stream()
+          .filter(line -> line.startsWith("emitron:")).toList();
+      assertThat(lines).as("output for %s", url).hasSize(1);
+      assertThat(lines.get(0)).contains("REDIS_URL");
+    }
   }
 
   // helpers
