@@ -6,41 +6,34 @@ import dev.emitron.core.MessageId;
 import dev.emitron.core.Replay;
 import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisConnectionStateAdapter;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.protocol.ProtocolVersion;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.event.Event;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.event.connection.ConnectionDeactivatedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.concurrent.BlockingOperationException;
 import io.netty.util.concurrent.Future;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
+import reactor.core.Disposable;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport on Lettuce: one command connection (pipelined, shared by every caller) and one pub/sub
- * connection ({@link LiveFeed}), on client resources this transport creates and shuts down.
+ * The transport on Lettuce, for standalone Redis and Redis Cluster alike: the scripts, the ids and the
+ * live feed's bookkeeping ({@link LiveFeed}) are shared, and a {@link RedisLink} holds what differs
+ * (standalone: one command connection and one pub/sub connection; cluster: Lettuce's cluster client
+ * with sharded pub/sub). The client resources are created and shut down here.
  *
  * <p>Lettuce is set to reject commands at once while disconnected, to bound its request queue, to time
  * out every command after {@link RedisOptions#commandTimeout()} and to reconnect by itself, waiting at
@@ -56,11 +49,10 @@ final class LettuceTransport implements Transport {
   private final Duration timeout;
   private final IdFloors floors = new IdFloors();
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
-  private final StatefulRedisPubSubConnection<String, String> pubSub;
+  private final RedisLink link;
   private final LiveFeed feed;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Disposable connectionLog;
 
   private final Script publishScript;
   private final Script readLastScript;
@@ -71,41 +63,23 @@ final class LettuceTransport implements Transport {
     this.replayMax = Integer.toString(settings.replayMax());
     this.keys = new Keys(options.channelPrefix());
     this.timeout = options.commandTimeout();
-    RedisURI uri = options.redisUri();
-    uri.setTimeout(timeout);
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), options.reconnectDelay(), 2, TimeUnit.MILLISECONDS))
         .build();
-    RedisClient created = null;
-    StatefulRedisConnection<String, String> commands = null;
+    // Subscribed before connecting, so that it counts every connection from the first.
+    this.connectionLog = resources.eventBus().get()
+        .subscribe(new ConnectionLog(RedisOptions.masked(options.uri()), listener, closed));
+    RedisLink connected = null;
     try {
-      created = RedisClient.create(resources, uri);
-      created.setOptions(ClientOptions.builder()
-          .autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .requestQueueSize(options.requestQueueSize())
-          .timeoutOptions(TimeoutOptions.enabled(timeout))
-          .protocolVersion(ProtocolVersion.RESP2)
-          .socketOptions(SocketOptions.builder()
-              .connectTimeout(timeout)
-              .keepAlive(SocketOptions.KeepAliveOptions.builder()
-                  .enable()
-                  .idle(Duration.ofSeconds(15))
-                  .interval(Duration.ofSeconds(5))
-                  .count(3)
-                  .build())
-              .build())
-          .build());
-      commands = created.connect(StringCodec.UTF8);
-      requireVersion7(commands);
-      this.pubSub = created.connectPubSub(StringCodec.UTF8);
+      connected = options.cluster()
+          ? ClusterLink.connect(options, resources)
+          : StandaloneLink.connect(options, resources);
+      requireVersion7(connected);
     } catch (RuntimeException e) {
-      if (commands != null) {
-        commands.close();
+      if (connected != null) {
+        connected.close();
       }
-      if (created != null) {
-        created.shutdown(Duration.ZERO, timeout);
-      }
+      connectionLog.dispose();
       resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (e instanceof EmitronException emitron) {
         throw emitron;
@@ -113,34 +87,94 @@ final class LettuceTransport implements Transport {
       throw new EmitronException.Unavailable(
           "cannot connect to Redis at " + RedisOptions.masked(options.uri()) + ": " + e.getMessage(), e);
     }
-    this.client = created;
-    this.connection = commands;
-    RedisAsyncCommands<String, String> async = connection.async();
-    this.publishScript = new Script(Scripts.PUBLISH, async.digest(Scripts.PUBLISH), ScriptOutputType.MULTI);
+    this.link = connected;
+    RedisScriptingAsyncCommands<String, String> async = link.scripting();
+    String publish = link.sharded() ? Scripts.SHARDED_PUBLISH : Scripts.PUBLISH;
+    this.publishScript = new Script(publish, async.digest(publish), ScriptOutputType.MULTI);
     this.readLastScript = new Script(Scripts.READ_LAST, async.digest(Scripts.READ_LAST), ScriptOutputType.MULTI);
     this.readAfterScript = new Script(Scripts.READ_AFTER, async.digest(Scripts.READ_AFTER), ScriptOutputType.MULTI);
     this.clearScript = new Script(Scripts.CLEAR, async.digest(Scripts.CLEAR), ScriptOutputType.INTEGER);
     for (Script script : List.of(publishScript, readLastScript, readAfterScript, clearScript)) {
       try {
-        connection.sync().scriptLoad(script.text());
-      } catch (RuntimeException e) {
+        async.scriptLoad(script.text()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
         log.debug("SCRIPT LOAD failed; the script is loaded by its first EVAL instead", e);
       }
     }
-    this.feed = new LiveFeed(pubSub, keys, listener, message -> floors.record(message.topic(), message.id()));
-    pubSub.addListener(feed);
-    client.addListener(new ConnectionLog(RedisOptions.masked(options.uri()), listener, closed));
+    this.feed = new LiveFeed(link, keys, listener, message -> floors.record(message.topic(), message.id()),
+        link::dropped, link.sharded() ? timeout : null);
+    link.attach(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
+  }
+
+  /**
+   * One log line when Redis goes away (one of our connections drops) and one when it is back (as many
+   * connections are up as before), which is also reported as a reconnect. Counts Lettuce's connection
+   * events, the same for standalone Redis and a cluster; runs on Lettuce's event threads.
+   */
+  private static final class ConnectionLog implements Consumer<Event> {
+    private final String uri;
+    private final Listener listener;
+    private final AtomicBoolean closed;
+    // guarded by this
+    private int active;
+    private int healthy;
+    private boolean down;
+
+    ConnectionLog(String uri, Listener listener, AtomicBoolean closed) {
+      this.uri = uri;
+      this.listener = listener;
+      this.closed = closed;
+    }
+
+    @Override
+    public void accept(Event event) {
+      boolean wentDown = false;
+      boolean cameBack = false;
+      synchronized (this) {
+        if (event instanceof ConnectionActivatedEvent) {
+          active++;
+          if (down && active >= healthy) {
+            down = false;
+            cameBack = true;
+          } else if (!down) {
+            healthy = Math.max(healthy, active);
+          }
+        } else if (event instanceof ConnectionDeactivatedEvent) {
+          active = Math.max(0, active - 1);
+          if (!down && active < healthy) {
+            down = true;
+            wentDown = true;
+          }
+        }
+      }
+      if (closed.get()) {
+        return;
+      }
+      if (wentDown) {
+        log.warn("Redis down: lost the connection to {}; reconnecting", uri);
+      } else if (cameBack) {
+        log.info("Redis up: reconnected to {}", uri);
+        try {
+          listener.onReconnected();
+        } catch (RuntimeException e) {
+          log.warn("Listener failed on a Redis reconnect", e);
+        }
+      }
+    }
   }
 
   /**
    * The scripts need Redis 7.0 ({@code XINFO STREAM}'s {@code max-deleted-entry-id},
    * {@code XSETID ... MAXDELETEDID}); refuse an older server at once rather than fail every read.
    */
-  private static void requireVersion7(StatefulRedisConnection<String, String> connection) {
+  private static void requireVersion7(RedisLink link) {
     String info;
     try {
-      info = connection.sync().info("server");
+      info = link.serverInfo();
     } catch (RedisCommandExecutionException e) {
       log.debug("INFO is not allowed; cannot check the Redis version", e);
       return;
@@ -163,53 +197,6 @@ final class LettuceTransport implements Transport {
   }
 
   private record Script(String text, String sha, ScriptOutputType type) {
-  }
-
-  /**
-   * One log line when Redis goes away (the first of our connections drops) and one when it is back (every
-   * connection is up again), which is also counted as a reconnect. Runs on Lettuce's event loop.
-   */
-  private static final class ConnectionLog extends RedisConnectionStateAdapter {
-    private final String uri;
-    private final Listener listener;
-    private final AtomicBoolean closed;
-    private final Set<RedisChannelHandler<?, ?>> down = new HashSet<>(); // guarded by this
-
-    ConnectionLog(String uri, Listener listener, AtomicBoolean closed) {
-      this.uri = uri;
-      this.listener = listener;
-      this.closed = closed;
-    }
-
-    @Override
-    public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-      boolean first;
-      synchronized (this) {
-        first = down.isEmpty() && down.add(connection);
-        if (!first) {
-          down.add(connection);
-        }
-      }
-      if (first && !closed.get()) {
-        log.warn("Redis down: lost the connection to {}; reconnecting", uri);
-      }
-    }
-
-    @Override
-    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-      boolean back;
-      synchronized (this) {
-        back = down.remove(connection) && down.isEmpty();
-      }
-      if (back && !closed.get()) {
-        log.info("Redis up: reconnected to {}", uri);
-        try {
-          listener.onReconnected();
-        } catch (RuntimeException e) {
-          log.warn("Listener failed on a Redis reconnect", e);
-        }
-      }
-    }
   }
 
   @Override
@@ -273,8 +260,8 @@ final class LettuceTransport implements Transport {
       return CompletableFuture.completedFuture(false);
     }
     try {
-      return connection.async().ping().toCompletableFuture()
-          .handle((pong, failure) -> failure == null && "PONG".equals(pong) && pubSub.isOpen())
+      return link.ping().toCompletableFuture()
+          .handle((pong, failure) -> failure == null && "PONG".equals(pong) && link.feedOpen())
           .completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(false);
@@ -287,10 +274,9 @@ final class LettuceTransport implements Transport {
       return;
     }
     feed.close();
+    connectionLog.dispose();
     try {
-      pubSub.close();
-      connection.close();
-      client.shutdown(Duration.ZERO, timeout);
+      link.close();
     } catch (RuntimeException e) {
       log.warn("Redis client failed to shut down", e);
     } finally {
@@ -316,7 +302,7 @@ final class LettuceTransport implements Transport {
     String[] key = {keys.stream(topic)};
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
-      RedisAsyncCommands<String, String> async = connection.async();
+      RedisScriptingAsyncCommands<String, String> async = link.scripting();
       async.<T>evalsha(script.sha(), script.type(), key, args).whenComplete((value, failure) -> {
         if (failure == null) {
           result.complete(value);

@@ -2,6 +2,8 @@ package dev.emitron.redis;
 
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,6 +17,10 @@ import java.util.Objects;
  *     .build();
  * Emitron emitron = Emitron.builder().transport(RedisTransport.factory(options)).build();
  * }</pre>
+ *
+ * <p>A URL with the scheme {@code redis-cluster://} (or {@code rediss-cluster://} for TLS) names the seed
+ * nodes of a Redis Cluster, comma-separated, and selects cluster mode:
+ * {@code redis-cluster://:secret@10.0.0.1:7000,10.0.0.2:7000}.
  */
 public final class RedisOptions {
 
@@ -28,12 +34,20 @@ public final class RedisOptions {
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
   /** Default of {@link Builder#requestQueueSize(int)}. */
   public static final int DEFAULT_REQUEST_QUEUE_SIZE = 16_384;
+  /** Default of {@link Builder#topologyRefreshPeriod(Duration)}. */
+  public static final Duration DEFAULT_TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
+
+  /** The scheme of a Redis Cluster URL. */
+  static final String CLUSTER_SCHEME = "redis-cluster://";
+  /** The scheme of a Redis Cluster URL over TLS. */
+  static final String CLUSTER_TLS_SCHEME = "rediss-cluster://";
 
   private final String uri;
   private final String channelPrefix;
   private final Duration commandTimeout;
   private final Duration reconnectDelay;
   private final int requestQueueSize;
+  private final Duration topologyRefreshPeriod;
 
   private RedisOptions(Builder builder) {
     this.uri = builder.uri;
@@ -41,6 +55,7 @@ public final class RedisOptions {
     this.commandTimeout = builder.commandTimeout;
     this.reconnectDelay = builder.reconnectDelay;
     this.requestQueueSize = builder.requestQueueSize;
+    this.topologyRefreshPeriod = builder.topologyRefreshPeriod;
   }
 
   /** Returns a builder with the defaults. */
@@ -82,15 +97,73 @@ public final class RedisOptions {
     return requestQueueSize;
   }
 
+  /**
+   * Whether the URL names a Redis Cluster ({@code redis-cluster://} or {@code rediss-cluster://}).
+   *
+   * @since 0.2
+   */
+  public boolean cluster() {
+    return isCluster(uri);
+  }
+
+  /**
+   * How often, in cluster mode, the cluster's topology is read again (besides the reads that
+   * {@code MOVED} redirections, lost nodes and failed reconnects trigger).
+   *
+   * @since 0.2
+   */
+  public Duration topologyRefreshPeriod() {
+    return topologyRefreshPeriod;
+  }
+
   /** Parses the URL again: Lettuce's {@link RedisURI} is mutable, so each user gets its own. */
   RedisURI redisUri() {
     return RedisURI.create(uri);
   }
 
+  /** The seed nodes of a cluster URL, parsed again on each call (see {@link #redisUri()}). */
+  List<RedisURI> clusterUris() {
+    return parseCluster(uri);
+  }
+
+  private static boolean isCluster(String uri) {
+    return uri.startsWith(CLUSTER_SCHEME) || uri.startsWith(CLUSTER_TLS_SCHEME);
+  }
+
+  /**
+   * Reads {@code redis-cluster://[[user]:password@]host:port[,host:port...][/db]}: every seed node gets
+   * the credentials, and TLS when the scheme is {@code rediss-cluster://}.
+   */
+  private static List<RedisURI> parseCluster(String uri) {
+    boolean tls = uri.startsWith(CLUSTER_TLS_SCHEME);
+    String rest = uri.substring(tls ? CLUSTER_TLS_SCHEME.length() : CLUSTER_SCHEME.length());
+    int at = rest.lastIndexOf('@');
+    String credentials = at < 0 ? "" : rest.substring(0, at + 1);
+    String hosts = at < 0 ? rest : rest.substring(at + 1);
+    int slash = hosts.indexOf('/');
+    if (slash >= 0) {
+      String path = hosts.substring(slash);
+      if (!path.equals("/") && !path.equals("/0")) {
+        throw new IllegalArgumentException("a Redis Cluster has only database 0");
+      }
+      hosts = hosts.substring(0, slash);
+    }
+    List<RedisURI> seeds = new ArrayList<>();
+    for (String host : hosts.split(",", -1)) {
+      String trimmed = host.trim();
+      if (trimmed.isEmpty()) {
+        throw new IllegalArgumentException("empty host in the list of cluster nodes");
+      }
+      seeds.add(RedisURI.create((tls ? "rediss://" : "redis://") + credentials + trimmed));
+    }
+    return seeds;
+  }
+
   @Override
   public String toString() {
     return "RedisOptions{uri=" + masked(uri) + ", channelPrefix=" + channelPrefix + ", commandTimeout="
-        + commandTimeout + ", reconnectDelay=" + reconnectDelay + ", requestQueueSize=" + requestQueueSize + "}";
+        + commandTimeout + ", reconnectDelay=" + reconnectDelay + ", requestQueueSize=" + requestQueueSize
+        + ", topologyRefreshPeriod=" + topologyRefreshPeriod + "}";
   }
 
   /** Hides the password of a URL ({@code redis://user:secret@host} becomes {@code redis://user:***@host}). */
@@ -115,6 +188,7 @@ public final class RedisOptions {
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
     private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
+    private Duration topologyRefreshPeriod = DEFAULT_TOPOLOGY_REFRESH_PERIOD;
 
     private Builder() {
     }
@@ -122,6 +196,8 @@ public final class RedisOptions {
     /**
      * The Redis URL ({@code REDIS_URL}): {@code redis://[[user]:password@]host[:port][/db]}, or
      * {@code rediss://} for TLS, as Lettuce's {@link RedisURI} reads it; default {@value #DEFAULT_URI}.
+     * For a Redis Cluster, {@code redis-cluster://[[user]:password@]host:port[,host:port...]} (or
+     * {@code rediss-cluster://} for TLS) names some of its nodes; the others are discovered.
      *
      * @throws IllegalArgumentException if it is not a Redis URL; the message names the value with its
      *     password masked
@@ -129,7 +205,11 @@ public final class RedisOptions {
     public Builder uri(String uri) {
       Objects.requireNonNull(uri, "uri");
       try {
-        RedisURI.create(uri);
+        if (isCluster(uri)) {
+          parseCluster(uri);
+        } else {
+          RedisURI.create(uri);
+        }
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "not a Redis URL: '" + masked(uri) + "' (" + e.getMessage() + ")", e);
@@ -203,6 +283,23 @@ public final class RedisOptions {
         throw new IllegalArgumentException("request queue size must be positive: " + requestQueueSize);
       }
       this.requestQueueSize = requestQueueSize;
+      return this;
+    }
+
+    /**
+     * How often, in cluster mode, the topology of the cluster is read again, so that slots that
+     * moved and replicas that took over are found even when no command was redirected; default 30 s.
+     * Lost nodes and {@code MOVED} replies trigger a read at once besides. Ignored for standalone Redis.
+     *
+     * @throws IllegalArgumentException if not positive
+     * @since 0.2
+     */
+    public Builder topologyRefreshPeriod(Duration topologyRefreshPeriod) {
+      Objects.requireNonNull(topologyRefreshPeriod, "topologyRefreshPeriod");
+      if (topologyRefreshPeriod.isNegative() || topologyRefreshPeriod.isZero()) {
+        throw new IllegalArgumentException("topology refresh period must be positive: " + topologyRefreshPeriod);
+      }
+      this.topologyRefreshPeriod = topologyRefreshPeriod;
       return this;
     }
 

@@ -21,14 +21,22 @@ import java.util.Objects;
  * Lua script: {@code XADD} with exact {@code MAXLEN} trimming, then {@code PUBLISH}; the message id is
  * the Stream entry id. Reads are one Lua script each, so they are atomic snapshots. Channels are
  * subscribed with {@code SUBSCRIBE}, never {@code PSUBSCRIBE}, so {@code *} or {@code ?} in a topic is
- * never a pattern. Requires Redis 7.0 or later, standalone; not Redis Cluster (the live feed uses
- * {@code PUBLISH}, not {@code SPUBLISH}). Sentinel URLs go through Lettuce's own support, untested here.
+ * never a pattern. Requires Redis 7.0 or later. Sentinel URLs go through Lettuce's own support, untested
+ * here.
  *
- * <p>Each transport opens two connections, one for commands and one for pub/sub, and owns the Lettuce
- * client resources (event-loop threads) it creates; {@link Transport#close()} releases them. Lettuce
- * reconnects by itself after Redis is lost; meanwhile commands fail at once with
- * {@link dev.emitron.core.EmitronException.Unavailable}, and once the live feed is back emitron reads
- * what it missed from the buffer. The live feed's callbacks run on Lettuce's event-loop thread.
+ * <p>A {@code redis-cluster://} URL ({@link RedisOptions.Builder#uri(String)}) selects Redis Cluster mode:
+ * the scripts run on the master owning the topic's slot, the live feed uses sharded pub/sub
+ * ({@code SPUBLISH} in the publish script, {@code SSUBSCRIBE} per channel on the owning master), the
+ * topology is refreshed periodically and on redirections, and channels whose slot moved or whose master
+ * failed over are subscribed again on the new owner, after which emitron reads what was missed from the
+ * buffer (since 0.2).
+ *
+ * <p>Each transport opens its connections (standalone: one for commands and one for pub/sub; cluster:
+ * that pair for each master it uses) and owns the Lettuce client resources (event-loop threads) it
+ * creates; {@link Transport#close()} releases them. Lettuce reconnects by itself after Redis is lost;
+ * meanwhile commands fail at once with {@link dev.emitron.core.EmitronException.Unavailable}, and once
+ * the live feed is back emitron reads what it missed from the buffer. The live feed's callbacks run on
+ * Lettuce's event-loop threads.
  */
 public final class RedisTransport {
 

@@ -82,6 +82,12 @@ final class Scripts {
       """;
 
   /**
+   * {@link #PUBLISH} for a Redis Cluster: {@code SPUBLISH}, so the message goes only to the shard that
+   * owns the topic's slot (the channel shares the stream's slot through the {@code {topic}} hash tag).
+   */
+  static final String SHARDED_PUBLISH = PUBLISH.replace("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+
+  /**
    * Reads the newest entries. KEYS[1] the stream; ARGV[1] the count. Returns {head, oldest ('' if
    * none), {id, event, data, ...} oldest first}.
    */

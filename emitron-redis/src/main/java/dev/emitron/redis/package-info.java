@@ -17,10 +17,14 @@
  *       {@code CloseReason.GAP} so their clients resume with a gap signal.</li>
  *   <li>While Redis cannot be reached every call fails within the command timeout with
  *       {@code EmitronException.Unavailable}; nothing is half published.</li>
+ *   <li>A {@code redis-cluster://host:port,host:port} URL selects Redis Cluster mode: Lettuce's cluster
+ *       client runs each script on the master owning the topic's slot, and the live feed uses sharded
+ *       pub/sub ({@code SPUBLISH}/{@code SSUBSCRIBE}), so each shard carries only its own topics. When
+ *       a slot moves or a replica takes over, the transport subscribes the channel again on its new
+ *       master and emitron reads what was missed from the buffer.</li>
  * </ul>
  *
- * <p>Requires Redis 7.0 or later, standalone (Sentinel URLs go through Lettuce's own support, untested here;
- * Redis Cluster is not supported). Arguments and return values are non-null
- * unless documented otherwise.
+ * <p>Requires Redis 7.0 or later, standalone or Redis Cluster (Sentinel URLs go through Lettuce's own
+ * support, untested here). Arguments and return values are non-null unless documented otherwise.
  */
 package dev.emitron.redis;

@@ -16,6 +16,38 @@ class RedisOptionsTest {
     assertThat(options.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(options.reconnectDelay()).isEqualTo(Duration.ofSeconds(1));
     assertThat(options.requestQueueSize()).isEqualTo(RedisOptions.DEFAULT_REQUEST_QUEUE_SIZE);
+    assertThat(options.topologyRefreshPeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(options.cluster()).isFalse();
+  }
+
+  @Test
+  void clusterUrlNamesSeedNodesWithSharedCredentialsAndTls() {
+    RedisOptions options = RedisOptions.create("redis-cluster://user:secret@10.0.0.1:7000,10.0.0.2:7001");
+    assertThat(options.cluster()).isTrue();
+    assertThat(options.clusterUris()).extracting(io.lettuce.core.RedisURI::getHost)
+        .containsExactly("10.0.0.1", "10.0.0.2");
+    assertThat(options.clusterUris()).extracting(io.lettuce.core.RedisURI::getPort).containsExactly(7000, 7001);
+    assertThat(options.clusterUris()).allSatisfy(uri -> {
+      assertThat(uri.getUsername()).isEqualTo("user");
+      assertThat(new String(uri.getPassword())).isEqualTo("secret");
+      assertThat(uri.isSsl()).isFalse();
+    });
+    assertThat(options.toString()).doesNotContain("secret");
+    RedisOptions tls = RedisOptions.create("rediss-cluster://:secret@redis.internal:6380");
+    assertThat(tls.clusterUris()).singleElement().satisfies(uri -> assertThat(uri.isSsl()).isTrue());
+    assertThat(RedisOptions.create("redis-cluster://h:7000/0").clusterUris()).hasSize(1);
+  }
+
+  @Test
+  void badClusterUrlIsRejectedNamingTheValue() {
+    for (String bad : new String[] {"redis-cluster://", "redis-cluster://h:1,,h:2", "redis-cluster://h:99999",
+        "redis-cluster://h:7000/3"}) {
+      assertThatThrownBy(() -> RedisOptions.create(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + bad + "'");
+    }
+    assertThatThrownBy(() -> RedisOptions.builder().topologyRefreshPeriod(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
   }
 
   @Test

@@ -56,7 +56,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Not thread-safe: drive it from the test thread.
  */
-public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class RedisServerExtension
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, TestedRedis {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
@@ -163,7 +164,53 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     }
   }
 
+  @Override
+  public long xlen(String key) {
+    return commands().xlen(key);
+  }
+
+  @Override
+  public long exists(String key) {
+    return commands().exists(key);
+  }
+
+  @Override
+  public List<io.lettuce.core.StreamMessage<String, String>> xrange(String key) {
+    return commands().xrange(key, io.lettuce.core.Range.create("-", "+"));
+  }
+
+  @Override
+  public void xadd(String key, String id, java.util.Map<String, String> body) {
+    commands().xadd(key, new io.lettuce.core.XAddArgs().id(id), body);
+  }
+
+  @Override
+  public long subscribers(String channel) {
+    return commands().pubsubNumsub(channel).getOrDefault(channel, 0L);
+  }
+
+  @Override
+  public List<String> channels() {
+    return commands().pubsubChannels();
+  }
+
+  @Override
+  public long patterns() {
+    return commands().pubsubNumpat();
+  }
+
+  @Override
+  public void flushAll() {
+    commands().flushall();
+  }
+
+  @Override
+  public void scriptFlush() {
+    commands().scriptFlush();
+  }
+
   /** The URL of the server: {@code redis://127.0.0.1:<port>}. */
+  @Override
   public String uri() {
     return "redis://127.0.0.1:" + port;
   }
