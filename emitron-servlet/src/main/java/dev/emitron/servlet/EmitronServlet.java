@@ -64,6 +64,8 @@ public final class EmitronServlet extends HttpServlet {
 
   private static final long serialVersionUID = 1L;
   private static final Logger log = LoggerFactory.getLogger(EmitronServlet.class);
+  /** Marks a request whose body the servlet started reading. */
+  private static final String BODY_READ = EmitronServlet.class.getName() + ".bodyRead";
 
   private final transient Emitron emitron;
   private final transient Settings settings;
@@ -119,6 +121,7 @@ public final class EmitronServlet extends HttpServlet {
       if (error.allow() != null) {
         response.setHeader("Allow", error.allow());
       }
+      discardUnreadBody(request, response);
       Responses.writeError(response, error.response());
     } catch (RuntimeException e) {
       log.error("Unexpected failure serving {} {}", request.getMethod(), request.getRequestURI(), e);
@@ -358,7 +361,40 @@ public final class EmitronServlet extends HttpServlet {
     }
   }
 
+  /**
+   * A request refused before its body was read (a bad token, a wrong content type, a body too large)
+   * leaves that body on the connection. A small one is read and dropped so that the client's kept-alive
+   * connection stays usable; otherwise the response closes the connection, rather than the container
+   * closing it under a client that may already be sending its next request.
+   */
+  private void discardUnreadBody(HttpServletRequest request, HttpServletResponse response) {
+    long declared = request.getContentLengthLong();
+    boolean chunked = "chunked".equalsIgnoreCase(request.getHeader("Transfer-Encoding"));
+    if (declared <= 0 && !chunked) {
+      return;
+    }
+    if (request.getAttribute(BODY_READ) != null || declared > settings.maxBodyBytes()) {
+      response.setHeader("Connection", "close");
+      return;
+    }
+    byte[] chunk = new byte[8192];
+    long left = settings.maxBodyBytes();
+    try {
+      InputStream in = request.getInputStream();
+      int n;
+      while (left >= 0 && (n = in.read(chunk)) >= 0) {
+        left -= n;
+      }
+    } catch (IOException | IllegalStateException e) {
+      left = -1;
+    }
+    if (left < 0) {
+      response.setHeader("Connection", "close");
+    }
+  }
+
   private byte[] readBody(HttpServletRequest request) {
+    request.setAttribute(BODY_READ, Boolean.TRUE);
     int max = settings.maxBodyBytes();
     long declared = request.getContentLengthLong();
     if (declared > max) {

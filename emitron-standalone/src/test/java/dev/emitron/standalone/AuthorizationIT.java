@@ -154,6 +154,21 @@ class AuthorizationIT {
   }
 
   @Test
+  void aRefusedPublishLeavesItsKeptAliveConnectionUsable() throws Exception {
+    String body = "{\"data\":\"" + "x".repeat(20_000) + "\"}";
+    String refused = "POST /pub/auth/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    String next = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write((refused + next).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answers = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answers).startsWith("HTTP/1.1 401");
+      assertThat(answers.indexOf("HTTP/1.1 200", 1)).as(answers).isPositive();
+    }
+  }
+
+  @Test
   void aSubscriberMayPassItsTokenAsQueryParameterOrCookie() throws Exception {
     String token = hs256(grants(List.of(), List.of("auth/*"), inOneHour()), SECRET);
     assertThat(subscribeStatus(server.uri().resolve("sub/auth/q?access_token=" + token), null)).isEqualTo(200);
