@@ -37,6 +37,7 @@ public final class Emitron implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final TopicHub hub;
   private final Transport transport;
+  private final Metrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Emitron(Builder builder) {
@@ -49,6 +50,10 @@ public final class Emitron implements AutoCloseable {
     executor.setRemoveOnCancelPolicy(true);
     this.scheduler = executor;
     this.hub = new TopicHub(scheduler);
+    // MicrometerMetrics (and so Micrometer) is loaded only when a registry was given.
+    this.metrics = builder.meterRegistry == null
+        ? Metrics.NONE : MicrometerMetrics.create(builder.meterRegistry, hub, builder.maxTopicSeries);
+    hub.metrics(metrics);
     this.transport = Objects.requireNonNull(
         builder.transport.create(new Transport.Settings(builder.replayMax), hub), "transport");
     hub.bind(transport);
@@ -109,7 +114,9 @@ public final class Emitron implements AutoCloseable {
       return CompletableFuture.failedFuture(new EmitronException.Closed("emitron is shut down"));
     }
     String json = JsonCodec.write(data);
+    long started = System.nanoTime();
     return transport.publish(topic, event, json)
+        .whenComplete((receipt, failure) -> metrics.published(failure == null, System.nanoTime() - started))
         .thenApply(receipt -> new Published(topic, receipt.id(), receipt.receivers(), hub.subscribers(topic)));
   }
 
@@ -144,7 +151,14 @@ public final class Emitron implements AutoCloseable {
             subscription.close(CloseReason.UNAVAILABLE, cause);
             return;
           }
-          subscription.start(joined.start, joined.messages, config.heartbeat().toNanos());
+          try {
+            subscription.start(joined.start, joined.messages, config.heartbeat().toNanos());
+          } catch (RuntimeException e) {
+            // Not lost in the stage: a failure here would leave the subscriber waiting for nothing.
+            log.error("Starting a subscription to topic '{}' failed; closing it", topic, e);
+            subscription.close(CloseReason.LISTENER_FAILED, e);
+            return;
+          }
           if (channel.epoch != epoch && subscription.isOpen()) {
             channel.catchUp();
           }
@@ -246,6 +260,10 @@ public final class Emitron implements AutoCloseable {
     return hub;
   }
 
+  Metrics metrics() {
+    return metrics;
+  }
+
   /**
    * The settings of an instance.
    *
@@ -267,11 +285,16 @@ public final class Emitron implements AutoCloseable {
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(2);
     /** The largest replay buffer accepted. */
     public static final int MAX_REPLAY_MAX = 1_000_000;
+    /** Default of {@link #maxTopicSeries(int)}. */
+    public static final int DEFAULT_MAX_TOPIC_SERIES = 100;
 
     private int replayMax = DEFAULT_REPLAY_MAX;
     private Duration heartbeat = DEFAULT_HEARTBEAT;
     private Duration healthTimeout = DEFAULT_HEALTH_TIMEOUT;
     private Transport.Factory transport = Transports.memory();
+    /** A Micrometer MeterRegistry, held as Object so that Micrometer is not loaded without one. */
+    private /* @Nullable */ Object meterRegistry;
+    private int maxTopicSeries = DEFAULT_MAX_TOPIC_SERIES;
 
     private Builder() {
     }
@@ -319,6 +342,35 @@ public final class Emitron implements AutoCloseable {
     /** The transport; default {@link Transports#memory()}. */
     public Builder transport(Transport.Factory transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Records emitron's metrics in a Micrometer registry (micrometer-core is an optional dependency: add
+     * it to use this). Default: none, and then Micrometer is not loaded. The registry stays the caller's.
+     * The meters are listed in the README ({@code emitron.streams.open}, {@code emitron.publish}, ...).
+     *
+     * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
+     * @since 0.1.0
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * The most topics that get their own series of the {@code emitron.topic.subscribers} gauge; the
+     * subscribers of the others are summed in the series {@code topic="_other"}. Default
+     * {@value #DEFAULT_MAX_TOPIC_SERIES}.
+     *
+     * @throws IllegalArgumentException if negative
+     * @since 0.1.0
+     */
+    public Builder maxTopicSeries(int maxTopicSeries) {
+      if (maxTopicSeries < 0) {
+        throw new IllegalArgumentException("maxTopicSeries must not be negative: " + maxTopicSeries);
+      }
+      this.maxTopicSeries = maxTopicSeries;
       return this;
     }
 

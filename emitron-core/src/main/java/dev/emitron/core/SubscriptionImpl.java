@@ -78,8 +78,13 @@ final class SubscriptionImpl implements Subscription {
       if (!call(() -> listener.onStart(start))) {
         return;
       }
+      if (start.gap()) {
+        emitron.metrics().gapSignalled();
+      }
       for (Message message : stored) {
-        deliver(message);
+        if (deliver(message)) {
+          emitron.metrics().replayed();
+        }
         if (state == State.CLOSED) {
           return;
         }
@@ -103,14 +108,16 @@ final class SubscriptionImpl implements Subscription {
     }
   }
 
-  private void deliver(Message message) {
+  /** Hands a message to the listener unless it is not after the last one; returns whether it did. */
+  private boolean deliver(Message message) {
     MessageId last = position;
     if (last != null && !message.id().isAfter(last)) {
-      return;
+      return false;
     }
     position = message.id();
     lastActivityNanos = System.nanoTime();
-    call(() -> listener.onMessage(message));
+    emitron.metrics().delivered();
+    return call(() -> listener.onMessage(message));
   }
 
   private synchronized void beat(long heartbeatNanos) {
@@ -162,6 +169,7 @@ final class SubscriptionImpl implements Subscription {
       heartbeat.cancel(false);
     }
     emitron.hub().leave(this);
+    emitron.metrics().closed(reason);
     try {
       listener.onClose(reason, cause);
     } catch (RuntimeException e) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * subscribe/unsubscribe; a channel's lock, then a subscription's lock. Listener code runs under the
  * subscription's lock only.
  */
-final class TopicHub implements Transport.Listener {
+final class TopicHub implements Transport.Listener, Metrics.Source {
 
   private static final Logger log = LoggerFactory.getLogger(TopicHub.class);
   private static final long CATCH_UP_RETRY_MILLIS = 500;
@@ -30,9 +30,14 @@ final class TopicHub implements Transport.Listener {
   private final Map<Topic, Channel> lookup = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
   private Transport transport;
+  private volatile Metrics metrics = Metrics.NONE;
 
   TopicHub(ScheduledExecutorService scheduler) {
     this.scheduler = scheduler;
+  }
+
+  void metrics(Metrics metrics) {
+    this.metrics = metrics;
   }
 
   void bind(Transport transport) {
@@ -48,6 +53,7 @@ final class TopicHub implements Transport.Listener {
       channels.put(topic, channel);
       lookup.put(topic, channel);
       channel.ready = transport.subscribe(topic).toCompletableFuture();
+      metrics.topicOpened(topic);
     }
     channel.subscribers.add(subscription);
     return channel;
@@ -63,10 +69,12 @@ final class TopicHub implements Transport.Listener {
       channels.remove(channel.topic);
       lookup.remove(channel.topic, channel);
       transport.unsubscribe(channel.topic);
+      metrics.topicClosed(channel.topic);
     }
   }
 
-  int subscribers(Topic topic) {
+  @Override
+  public int subscribers(Topic topic) {
     Channel channel = lookup.get(topic);
     return channel == null ? 0 : channel.subscribers.size();
   }
@@ -79,8 +87,19 @@ final class TopicHub implements Transport.Listener {
     return all;
   }
 
-  synchronized int topics() {
-    return channels.size();
+  @Override
+  public int topics() {
+    return lookup.size();
+  }
+
+  /** Sums without the hub's lock, so that metrics can read it from any thread. */
+  @Override
+  public int openSubscriptions() {
+    int open = 0;
+    for (Channel channel : lookup.values()) {
+      open += channel.subscribers.size();
+    }
+    return open;
   }
 
   @Override
@@ -89,6 +108,11 @@ final class TopicHub implements Transport.Listener {
     if (channel != null) {
       channel.deliverLive(message);
     }
+  }
+
+  @Override
+  public void onReconnected() {
+    metrics.reconnected();
   }
 
   @Override

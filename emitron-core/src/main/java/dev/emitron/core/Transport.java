@@ -116,5 +116,14 @@ public interface Transport extends AutoCloseable {
      * may have been missed and must be read from the buffer.
      */
     void onRestored(Topic topic);
+
+    /**
+     * The connection to the backing service was lost and is back; counted by metrics. Each topic's
+     * feed is still reported by {@link #onRestored}. The default does nothing.
+     *
+     * @since 0.1.0
+     */
+    default void onReconnected() {
+    }
   }
 }

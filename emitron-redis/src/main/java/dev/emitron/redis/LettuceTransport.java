@@ -10,6 +10,9 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.event.Event;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.event.connection.ConnectionDeactivatedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.concurrent.BlockingOperationException;
@@ -21,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
+import reactor.core.Disposable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -47,6 +52,7 @@ final class LettuceTransport implements Transport {
   private final RedisLink link;
   private final LiveFeed feed;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Disposable connectionLog;
 
   private final Script publishScript;
   private final Script readLastScript;
@@ -60,6 +66,9 @@ final class LettuceTransport implements Transport {
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), options.reconnectDelay(), 2, TimeUnit.MILLISECONDS))
         .build();
+    // Subscribed before connecting, so that it counts every connection from the first.
+    this.connectionLog = resources.eventBus().get()
+        .subscribe(new ConnectionLog(RedisOptions.masked(options.uri()), listener, closed));
     RedisLink connected = null;
     try {
       connected = options.cluster()
@@ -70,6 +79,7 @@ final class LettuceTransport implements Transport {
       if (connected != null) {
         connected.close();
       }
+      connectionLog.dispose();
       resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (e instanceof EmitronException emitron) {
         throw emitron;
@@ -98,6 +108,63 @@ final class LettuceTransport implements Transport {
         link::dropped, link.sharded() ? timeout : null);
     link.attach(feed);
     log.debug("Redis transport connected to {}", RedisOptions.masked(options.uri()));
+  }
+
+  /**
+   * One log line when Redis goes away (one of our connections drops) and one when it is back (as many
+   * connections are up as before), which is also reported as a reconnect. Counts Lettuce's connection
+   * events, the same for standalone Redis and a cluster; runs on Lettuce's event threads.
+   */
+  private static final class ConnectionLog implements Consumer<Event> {
+    private final String uri;
+    private final Listener listener;
+    private final AtomicBoolean closed;
+    // guarded by this
+    private int active;
+    private int healthy;
+    private boolean down;
+
+    ConnectionLog(String uri, Listener listener, AtomicBoolean closed) {
+      this.uri = uri;
+      this.listener = listener;
+      this.closed = closed;
+    }
+
+    @Override
+    public void accept(Event event) {
+      boolean wentDown = false;
+      boolean cameBack = false;
+      synchronized (this) {
+        if (event instanceof ConnectionActivatedEvent) {
+          active++;
+          if (down && active >= healthy) {
+            down = false;
+            cameBack = true;
+          } else if (!down) {
+            healthy = Math.max(healthy, active);
+          }
+        } else if (event instanceof ConnectionDeactivatedEvent) {
+          active = Math.max(0, active - 1);
+          if (!down && active < healthy) {
+            down = true;
+            wentDown = true;
+          }
+        }
+      }
+      if (closed.get()) {
+        return;
+      }
+      if (wentDown) {
+        log.warn("Redis down: lost the connection to {}; reconnecting", uri);
+      } else if (cameBack) {
+        log.info("Redis up: reconnected to {}", uri);
+        try {
+          listener.onReconnected();
+        } catch (RuntimeException e) {
+          log.warn("Listener failed on a Redis reconnect", e);
+        }
+      }
+    }
   }
 
   /**
@@ -207,6 +274,7 @@ final class LettuceTransport implements Transport {
       return;
     }
     feed.close();
+    connectionLog.dispose();
     try {
       link.close();
     } catch (RuntimeException e) {

@@ -12,13 +12,24 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,15 +54,19 @@ public final class EmitronServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmitronServer.class);
 
   private final ServerConfig config;
+  private final PrometheusMeterRegistry metrics;
   private final Emitron emitron;
   private final EmitronServlet servlet;
   private final Server jetty;
   private final ServerConnector connector;
+  private final ShutdownGate gate;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer) {
+  private EmitronServer(ServerConfig config, Emitron emitron, Authorizer authorizer,
+      PrometheusMeterRegistry metrics) {
     this.config = config;
     this.emitron = emitron;
+    this.metrics = metrics;
     this.servlet = EmitronServlet.builder(emitron)
         .retry(config.retry())
         .maxBodyBytes(config.maxBodyBytes())
@@ -82,7 +97,16 @@ public final class EmitronServer implements AutoCloseable {
     ServletHolder holder = new ServletHolder("emitron", servlet);
     holder.setAsyncSupported(true);
     context.addServlet(holder, "/*");
-    jetty.setHandler(context);
+    // Exact and longer prefix mappings win over "/*": the protocol's routes never use these paths.
+    context.addServlet(new ServletHolder("metrics", new MetricsServlet(metrics)), "/metrics");
+    if (config.console()) {
+      ServletHolder console = new ServletHolder("console", new ConsoleServlet(servlet));
+      console.setAsyncSupported(true);
+      context.addServlet(console, "");
+      context.addServlet(console, "/console/*");
+    }
+    this.gate = new ShutdownGate(context);
+    jetty.setHandler(gate);
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(Math.max(1, config.shutdownGrace().toMillis() / 2));
     jetty.setStopAtShutdown(false);
@@ -108,17 +132,24 @@ public final class EmitronServer implements AutoCloseable {
   public static EmitronServer create(ServerConfig config) {
     Objects.requireNonNull(config, "config");
     Authorizer authorizer = authorizer(config);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    new UptimeMetrics().bindTo(metrics);
     Emitron emitron;
     try {
       emitron = Emitron.builder()
           .replayMax(config.replayMax())
           .heartbeat(config.heartbeat())
           .transport(transport(config))
+          .meterRegistry(metrics)
           .build();
     } catch (EmitronException e) {
+      metrics.close();
       throw new IllegalStateException("REDIS_URL: " + e.getMessage(), e);
     }
-    return new EmitronServer(config, emitron, authorizer);
+    return new EmitronServer(config, emitron, authorizer, metrics);
   }
 
   private static Authorizer authorizer(ServerConfig config) {
@@ -191,6 +222,7 @@ public final class EmitronServer implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    gate.closing = true;
     try {
       connector.close();
     } catch (RuntimeException e) {
@@ -205,6 +237,7 @@ public final class EmitronServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("Jetty did not stop cleanly: {}", e.toString());
     }
+    metrics.close();
   }
 
   private void waitForStreams(long deadlineNanos) {
@@ -216,6 +249,31 @@ public final class EmitronServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /**
+   * Once shutdown began, a subscribe request that arrives on a kept-alive connection (a browser's
+   * {@code EventSource} reconnecting on the connection whose stream just ended) has its connection closed
+   * instead of an answer: an error status would make the browser give up for good, while a network error
+   * makes it retry, and so reach another instance or this one restarted.
+   */
+  private static final class ShutdownGate extends Handler.Wrapper {
+    volatile boolean closing;
+
+    ShutdownGate(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      if (closing && "GET".equals(request.getMethod())
+          && Request.getPathInContext(request).startsWith("/sub/")) {
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(new EofException("the server is shutting down"));
+        return true;
+      }
+      return super.handle(request, response, callback);
     }
   }
 

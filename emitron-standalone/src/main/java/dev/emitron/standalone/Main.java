@@ -38,19 +38,17 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long start = System.nanoTime();
-      log.info("emitron stopping (grace period {} ms)", config.shutdownGrace().toMillis());
+      log.debug("emitron stopping (grace period {} ms)", config.shutdownGrace().toMillis());
       server.close();
       log.info("emitron stopped in {} ms", EmitronServer.elapsedSince(start).toMillis());
     }, "emitron-shutdown"));
-    log.info("emitron listening on http://{}:{}/ (transport: {}, replay buffer: {} messages per topic)",
-        config.host(), server.port(), server.emitron().transportName(), config.replayMax());
+    log.info("emitron listening on http://{}:{}/ (transport: {}, replay buffer: {} messages per topic, "
+        + "console: {}, metrics: /metrics)", config.host(), server.port(),
+        config.redisUrl() == null ? "memory, one instance, buffers lost on restart" : "redis",
+        config.replayMax(), config.console() ? "/" : "off");
     if (config.publishingOpen()) {
       log.warn("Publishing is open: anyone who reaches this server can publish to and clear any topic. "
           + "Set PUBLISH_TOKEN, JWT_SECRET or JWT_PUBLIC_KEY to require a token.");
-    }
-    if (config.redisUrl() == null) {
-      log.info("Using the in-memory transport: one instance, buffers are lost on restart. Set REDIS_URL to "
-          + "share topics between instances.");
     }
   }
 }

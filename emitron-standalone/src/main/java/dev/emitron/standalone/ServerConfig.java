@@ -27,11 +27,16 @@ import java.util.Objects;
  * @param jwtPublicKey PEM public key for RS256/ES256 JWTs ({@code JWT_PUBLIC_KEY}: the PEM text or a
  *     file holding it), or null
  * @param subscribeOpen whether subscribing stays open when JWTs are configured ({@code SUBSCRIBE_OPEN})
+ * @param logLevel level of emitron's log lines ({@code LOG_LEVEL}: ERROR, WARN, INFO, DEBUG or TRACE; default
+ *     INFO); read by the bundled logback.xml, checked here
+ * @param logFormat {@code plain} or {@code json} lines ({@code LOG_FORMAT}, default {@code plain})
+ * @param console whether the web console is served at {@code /} ({@code CONSOLE}, default true)
  */
 public record ServerConfig(String host, int port, /* @Nullable */ String redisUrl, String channelPrefix,
     Duration heartbeat, Duration retry, int replayMax, List<String> corsOrigins, int maxBodyBytes,
     long maxPendingBytes, Duration shutdownGrace, int maxConnections, /* @Nullable */ String publishToken,
-    /* @Nullable */ String jwtSecret, /* @Nullable */ String jwtPublicKey, boolean subscribeOpen) {
+    /* @Nullable */ String jwtSecret, /* @Nullable */ String jwtPublicKey, boolean subscribeOpen,
+    String logLevel, String logFormat, boolean console) {
 
   /** Copies the origins and checks for nulls. */
   public ServerConfig {
@@ -68,7 +73,10 @@ public record ServerConfig(String host, int port, /* @Nullable */ String redisUr
         read.optional("PUBLISH_TOKEN"),
         read.optional("JWT_SECRET"),
         read.pem("JWT_PUBLIC_KEY"),
-        read.bool("SUBSCRIBE_OPEN", false));
+        read.bool("SUBSCRIBE_OPEN", false),
+        read.choice("LOG_LEVEL", "INFO", List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE")),
+        read.choice("LOG_FORMAT", "plain", List.of("plain", "json")),
+        read.bool("CONSOLE", true));
   }
 
   /** Whether anyone may publish: no publish token and no JWT key. */
@@ -85,14 +93,15 @@ public record ServerConfig(String host, int port, /* @Nullable */ String redisUr
         + ", maxPendingBytes=" + maxPendingBytes + ", shutdownGrace=" + shutdownGrace
         + ", maxConnections=" + maxConnections + ", publishToken=" + (publishToken != null ? "set" : "unset")
         + ", jwt=" + (jwtSecret != null ? "HS256" : jwtPublicKey != null ? "public key" : "unset")
-        + ", subscribeOpen=" + subscribeOpen + "]";
+        + ", subscribeOpen=" + subscribeOpen + ", logLevel=" + logLevel + ", logFormat=" + logFormat
+        + ", console=" + console + "]";
   }
 
   /** Returns this configuration with another port; used by tests and examples. */
   public ServerConfig withPort(int port) {
     return new ServerConfig(host, port, redisUrl, channelPrefix, heartbeat, retry, replayMax, corsOrigins,
         maxBodyBytes, maxPendingBytes, shutdownGrace, maxConnections, publishToken, jwtSecret, jwtPublicKey,
-        subscribeOpen);
+        subscribeOpen, logLevel, logFormat, console);
   }
 
   private static final class Reader {
@@ -145,6 +154,20 @@ public record ServerConfig(String host, int port, /* @Nullable */ String redisUr
         case "false", "0", "no" -> false;
         default -> throw bad(name, value, "true or false");
       };
+    }
+
+    /** One of {@code allowed}, compared without case, returned as spelled in {@code allowed}. */
+    String choice(String name, String fallback, List<String> allowed) {
+      String value = optional(name);
+      if (value == null) {
+        return fallback;
+      }
+      for (String candidate : allowed) {
+        if (candidate.equalsIgnoreCase(value)) {
+          return candidate;
+        }
+      }
+      throw bad(name, value, "one of " + String.join(", ", allowed));
     }
 
     /** A PEM text, or the path of a file holding one; the value itself is never echoed. */

@@ -47,6 +47,21 @@ final class Publishing {
     }
   }
 
+  /** GETs {@code uri} and returns the body of its 200 answer. */
+  static String get(URI uri) {
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("GET %s: %s", uri, response.body()).isEqualTo(200);
+      return response.body();
+    } catch (IOException e) {
+      throw new AssertionError("GET failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /** Percent-encodes each segment of a topic, keeping its slashes. */
   static String encode(String topic) {
     List<String> segments = new ArrayList<>();

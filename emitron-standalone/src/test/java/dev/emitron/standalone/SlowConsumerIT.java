@@ -155,6 +155,8 @@ class SlowConsumerIT {
       // The stalled subscriber was let go as soon as its bound was passed, long before the run ended.
       await().atMost(Duration.ofSeconds(30))
           .until(() -> server.emitron().localSubscribers(Topic.of(topic)) == READERS);
+      assertThat(MetricsIT.value(Publishing.get(base.resolve("metrics")),
+          "emitron_streams_closed_total{reason=\"slow_consumer\"}")).isEqualTo(1);
       for (Future<?> check : checks) {
         check.get(2, TimeUnit.MINUTES);
       }

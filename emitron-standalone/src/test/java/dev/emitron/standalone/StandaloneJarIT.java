@@ -111,6 +111,37 @@ class StandaloneJarIT {
   }
 
   @Test
+  void withLogFormatJsonEveryLineIsOneJsonObjectAndStartAndStopAreOneLineEach() throws Exception {
+    Server server = start(Map.of("LOG_FORMAT", "json", "LOG_LEVEL", "info"));
+    Publishing.publish(server.uri(), "logs", "{\"quiet\":true}");
+    sigterm(server.process);
+    assertThat(server.process.waitFor(START.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    List<String> lines = server.output.awaitEnd(Duration.ofSeconds(5));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> messages = new ArrayList<>();
+    for (String line : lines) {
+      com.fasterxml.jackson.databind.JsonNode node = json.readTree(line);
+      assertThat(node.isObject()).as(line).isTrue();
+      assertThat(node.fieldNames()).toIterable().contains("time", "level", "logger", "thread", "message");
+      messages.add(node.get("message").asText());
+    }
+    // One line at start (plus the warning that publishing is open), one at stop, none per message.
+    assertThat(messages).filteredOn(m -> m.startsWith("emitron listening on")).hasSize(1);
+    assertThat(messages).filteredOn(m -> m.startsWith("emitron stopped in")).hasSize(1);
+    assertThat(messages).as("lines: %s", lines).hasSize(3);
+  }
+
+  @Test
+  void anInvalidLogLevelStopsStartUpWithOneLineNamingIt() throws Exception {
+    Process process = launch(Map.of("LOG_LEVEL", "loud", "PORT", "0"));
+    LineRecorder output = LineRecorder.record("emitron", process.getInputStream());
+    assertThat(process.waitFor(START.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(output.awaitEnd(Duration.ofSeconds(5))).filteredOn(line -> !line.isBlank())
+        .singleElement().asString().contains("LOG_LEVEL").contains("'loud'");
+  }
+
+  @Test
   void twoJarsOnOneRedisShareTopicsAndABrowserStyleClientResumesOnTheOther() throws Exception {
     Server a = start(Map.of("REDIS_URL", redis.uri()));
     Server b = start(Map.of("REDIS_URL", redis.uri()));
@@ -201,6 +232,7 @@ class StandaloneJarIT {
   private static final class ServerConfigNames {
     static final List<String> ALL = List.of("PORT", "HOST", "REDIS_URL", "CHANNEL_PREFIX", "HEARTBEAT_MS",
         "RETRY_MS", "REPLAY_MAX", "CORS_ORIGINS", "MAX_BODY_BYTES", "MAX_PENDING_BYTES", "SHUTDOWN_GRACE_MS",
-        "MAX_CONNECTIONS", "PUBLISH_TOKEN", "JWT_SECRET", "JWT_PUBLIC_KEY", "SUBSCRIBE_OPEN", "LOG_LEVEL");
+        "MAX_CONNECTIONS", "PUBLISH_TOKEN", "JWT_SECRET", "JWT_PUBLIC_KEY", "SUBSCRIBE_OPEN", "LOG_LEVEL",
+        "LOG_FORMAT", "CONSOLE");
   }
 }

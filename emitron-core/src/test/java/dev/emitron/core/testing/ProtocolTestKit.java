@@ -839,7 +839,7 @@ public abstract class ProtocolTestKit {
         get("replay is not a number", 400, "/sub/bad?replay=ten"),
         get("replay in exponent form", 400, "/sub/bad?replay=1e3"),
         get("unknown route", 404, "/nope"),
-        get("root", 404, "/"),
+        get("unknown console file", 404, "/console/nope.js"),
         get("routes are case-sensitive", 404, "/SUB/bad"),
         get("health has no sub-path", 404, "/health/x"),
         method("GET", "/pub/bad", "POST"),
