@@ -121,6 +121,59 @@ class ConsoleBrowserIT {
   }
 
   @Test
+  void theReadmeBrowserExampleSubscribesWithAnAccessTokenWhereTokensAreRequired() throws Exception {
+    String secret = "a-browser-test-secret-of-32-bytes-or-more";
+    try (EmitronServer locked = EmitronServer.create(ServerConfig.fromEnvironment(Map.of(
+        "HOST", "127.0.0.1", "PORT", "0", "JWT_SECRET", secret))).start()) {
+      String subscriber = token(secret, Map.of("subscribe", List.of("news")));
+      String publisher = token(secret, Map.of("publish", List.of("news")));
+      String base = locked.uri().toString().replaceAll("/$", "");
+      String page = "<!DOCTYPE html><meta charset=\"utf-8\"><title>example</title>\n"
+          + "<script>window.logs = []; const original = console.log; console.log = (...args) => {"
+          + " window.logs.push(args.map(a => typeof a === 'string' ? a : JSON.stringify(a)).join(' '));"
+          + " original.apply(console, args); };</script>\n"
+          + readmeBrowserExample().replace("http://localhost:3000/sub/news?replay=10",
+              base + "/sub/news?replay=10&access_token=" + subscriber);
+      HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      other.createContext("/", exchange -> {
+        byte[] body = page.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+      });
+      other.start();
+      try {
+        browser.open("http://localhost:" + other.getAddress().getPort() + "/");
+        await().atMost(Browser.WAIT).until(() -> locked.emitron().localSubscribers(Topic.of("news")) > 0);
+        java.net.http.HttpResponse<String> published = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(locked.uri().resolve("pub/news"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + publisher)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"data\":{\"title\":\"locked\"}}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(published.statusCode()).as(published.body()).isEqualTo(200);
+        await().atMost(Browser.WAIT).untilAsserted(() -> assertThat(logs()).anyMatch(
+            line -> line.endsWith(" {\"title\":\"locked\"}")));
+      } finally {
+        other.stop(0);
+        browser.open("about:blank");
+      }
+    }
+  }
+
+  private static String token(String secret, Map<String, Object> grants) throws Exception {
+    com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+        new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+        new com.nimbusds.jwt.JWTClaimsSet.Builder().claim("emitron", grants)
+            .expirationTime(new java.util.Date(System.currentTimeMillis() + 600_000)).build());
+    jwt.sign(new com.nimbusds.jose.crypto.MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+
+  @Test
   void aScreenshotOfTheConsoleIsSavedAsABuildArtifact() throws IOException {
     connectConsole("news");
     for (String title : List.of("Launch at noon", "Deploy finished", "Tests are green")) {
