@@ -335,10 +335,10 @@ public final class LoadGenerator {
 
       long expected = expectedDeliveries();
       long drainDeadline = Math.min(deadline, publishEnd + TimeUnit.MILLISECONDS.toNanos(o.drainMs));
-      while (subscribers.deliveries.get() < expected && System.nanoTime() < drainDeadline) {
+      while (subscribers.firstDeliveries.get() < expected && System.nanoTime() < drainDeadline) {
         Thread.sleep(5);
       }
-      if (subscribers.deliveries.get() < expected && System.nanoTime() >= deadline) {
+      if (subscribers.firstDeliveries.get() < expected && System.nanoTime() >= deadline) {
         timedOut = true;
       }
       subscribers.stop();
@@ -447,6 +447,8 @@ public final class LoadGenerator {
     final AtomicInteger disconnected = new AtomicInteger();
     final AtomicInteger protocolErrors = new AtomicInteger();
     final AtomicLong deliveries = new AtomicLong();
+    /** Deliveries of a sequence number the subscriber did not have yet: what the drain waits for. */
+    final AtomicLong firstDeliveries = new AtomicLong();
     volatile long lastDeliveryNanos;
     volatile long firstPublishNanos;
     volatile String firstError;
@@ -645,6 +647,7 @@ public final class LoadGenerator {
         c.duplicated++;
       } else {
         c.seen.set((int) seq);
+        firstDeliveries.incrementAndGet();
         if (seq < c.highest) {
           c.reordered++;
         }
