@@ -1,5 +1,8 @@
 package dev.emitron.redis;
 
+import dev.emitron.core.Emitron;
+import dev.emitron.core.SubscribeOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.emitron.core.CloseReason;
@@ -27,6 +30,14 @@ public final class Recorder implements SubscriptionListener {
   }
 
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+
+  /** Subscribes a new recorder, adding the subscription to {@code closeables} for the test to close. */
+  public static Recorder subscribe(Emitron emitron, String topic, SubscribeOptions options,
+      List<AutoCloseable> closeables) {
+    Recorder recorder = new Recorder();
+    closeables.add(emitron.subscribe(topic, options, recorder));
+    return recorder;
+  }
 
   @Override
   public void onStart(StreamStart start) {

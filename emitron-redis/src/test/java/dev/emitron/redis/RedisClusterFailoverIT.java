@@ -8,7 +8,6 @@ import dev.emitron.core.EmitronException;
 import dev.emitron.core.Message;
 import dev.emitron.core.SubscribeOptions;
 import dev.emitron.core.Subscription;
-import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.KillArgs;
 import java.time.Duration;
@@ -44,7 +43,7 @@ class RedisClusterFailoverIT {
   private static final Duration FAIL_FAST = Duration.ofSeconds(3);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final Map<String, AtomicInteger> restorations = new ConcurrentHashMap<>();
+  private final RestorationCounter restorations = new RestorationCounter();
 
   @AfterEach
   void closeInstances() throws Exception {
@@ -61,18 +60,7 @@ class RedisClusterFailoverIT {
     Emitron emitron = Emitron.builder()
         .replayMax(10_000)
         .heartbeat(Duration.ZERO)
-        .transport((settings, listener) -> redis.create(settings, new Transport.Listener() {
-          @Override
-          public void onMessage(Message message) {
-            listener.onMessage(message);
-          }
-
-          @Override
-          public void onRestored(Topic topic) {
-            restorations.computeIfAbsent(topic.name(), t -> new AtomicInteger()).incrementAndGet();
-            listener.onRestored(topic);
-          }
-        }))
+        .transport(restorations.wrap(redis))
         .build();
     closeables.add(emitron);
     return emitron;

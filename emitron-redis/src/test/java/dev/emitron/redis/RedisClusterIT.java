@@ -8,8 +8,6 @@ import dev.emitron.core.Message;
 import dev.emitron.core.MessageId;
 import dev.emitron.core.Published;
 import dev.emitron.core.SubscribeOptions;
-import dev.emitron.core.Subscription;
-import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -47,7 +45,7 @@ class RedisClusterIT {
   }
 
   /** Live-feed restorations reported per topic, over every instance. */
-  private final Map<String, AtomicInteger> restorations = new ConcurrentHashMap<>();
+  private final RestorationCounter restorations = new RestorationCounter();
 
   private Emitron instance(int replayMax) {
     Transport.Factory redis = RedisTransport.factory(RedisOptions.builder()
@@ -57,28 +55,14 @@ class RedisClusterIT {
     Emitron emitron = Emitron.builder()
         .replayMax(replayMax)
         .heartbeat(Duration.ZERO)
-        .transport((settings, listener) -> redis.create(settings, new Transport.Listener() {
-          @Override
-          public void onMessage(Message message) {
-            listener.onMessage(message);
-          }
-
-          @Override
-          public void onRestored(Topic topic) {
-            restorations.computeIfAbsent(topic.name(), t -> new AtomicInteger()).incrementAndGet();
-            listener.onRestored(topic);
-          }
-        }))
+        .transport(restorations.wrap(redis))
         .build();
     closeables.add(emitron);
     return emitron;
   }
 
   private Recorder subscribe(Emitron emitron, String topic, SubscribeOptions options) {
-    Recorder recorder = new Recorder();
-    Subscription subscription = emitron.subscribe(topic, options, recorder);
-    closeables.add(subscription);
-    return recorder;
+    return Recorder.subscribe(emitron, topic, options, closeables);
   }
 
   private static String channel(String topic) {
@@ -180,7 +164,7 @@ class RedisClusterIT {
       onB.get(i).assertExhausted();
     }
 
-    assertThat(restorations).as("no live feed was interrupted").isEmpty();
+    assertThat(restorations.total()).as("no live feed was interrupted").isZero();
     // Each shard ran the publishes of its own topics only: SPUBLISH, never the broadcast PUBLISH.
     for (int port : masters) {
       assertThat(calls(port, "spublish")).as("SPUBLISH calls on node %d", port)

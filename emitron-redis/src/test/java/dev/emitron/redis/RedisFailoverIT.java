@@ -12,7 +12,6 @@ import dev.emitron.core.MessageId;
 import dev.emitron.core.Published;
 import dev.emitron.core.SubscribeOptions;
 import dev.emitron.core.Subscription;
-import dev.emitron.core.Topic;
 import dev.emitron.core.Transport;
 import io.lettuce.core.KillArgs;
 import java.time.Duration;
@@ -47,7 +46,7 @@ class RedisFailoverIT {
     }
   }
 
-  private final AtomicInteger restorations = new AtomicInteger();
+  private final RestorationCounter restorations = new RestorationCounter();
 
   private Emitron instance(int replayMax) {
     Transport.Factory redisTransport = RedisTransport.factory(RedisOptions.builder()
@@ -58,28 +57,14 @@ class RedisFailoverIT {
         .replayMax(replayMax)
         .heartbeat(Duration.ZERO)
         .healthTimeout(Duration.ofSeconds(1))
-        .transport((settings, listener) -> redisTransport.create(settings, new Transport.Listener() {
-          @Override
-          public void onMessage(Message message) {
-            listener.onMessage(message);
-          }
-
-          @Override
-          public void onRestored(Topic topic) {
-            restorations.incrementAndGet();
-            listener.onRestored(topic);
-          }
-        }))
+        .transport(restorations.wrap(redisTransport))
         .build();
     closeables.add(emitron);
     return emitron;
   }
 
   private Recorder subscribe(Emitron emitron, String topic, SubscribeOptions options) {
-    Recorder recorder = new Recorder();
-    Subscription subscription = emitron.subscribe(topic, options, recorder);
-    closeables.add(subscription);
-    return recorder;
+    return Recorder.subscribe(emitron, topic, options, closeables);
   }
 
   private static String newTopic(String name) {
@@ -150,7 +135,7 @@ class RedisFailoverIT {
       }
       assertThat(subscriber.poll(Duration.ofMillis(100))).isNull();
     }
-    assertThat(restorations.get()).as("live feed restorations reported").isEqualTo(3);
+    assertThat(restorations.total()).as("live feed restorations reported").isEqualTo(3);
     await().atMost(Duration.ofSeconds(10))
         .until(() -> redis.commands().pubsubNumsub(channel(topic)).get(channel(topic)) == 1L);
   }

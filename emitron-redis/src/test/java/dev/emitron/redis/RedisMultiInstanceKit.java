@@ -66,10 +66,7 @@ abstract class RedisMultiInstanceKit {
   }
 
   private Recorder subscribe(Emitron emitron, String topic, SubscribeOptions options) {
-    Recorder recorder = new Recorder();
-    Subscription subscription = emitron.subscribe(topic, options, recorder);
-    closeables.add(subscription);
-    return recorder;
+    return Recorder.subscribe(emitron, topic, options, closeables);
   }
 
   /** Subscribes and waits for the stream start, so the live feed is active. */
