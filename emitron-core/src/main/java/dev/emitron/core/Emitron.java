@@ -36,6 +36,7 @@ public final class Emitron implements AutoCloseable {
   private final Config config;
   private final ScheduledExecutorService scheduler;
   private final TopicHub hub;
+  private final Heartbeats heartbeats;
   private final Transport transport;
   private final Metrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,6 +51,7 @@ public final class Emitron implements AutoCloseable {
     executor.setRemoveOnCancelPolicy(true);
     this.scheduler = executor;
     this.hub = new TopicHub(scheduler);
+    this.heartbeats = new Heartbeats(scheduler, config.heartbeat().toNanos());
     // MicrometerMetrics (and so Micrometer) is loaded only when a registry was given.
     this.metrics = builder.meterRegistry == null
         ? Metrics.NONE : MicrometerMetrics.create(builder.meterRegistry, hub, builder.maxTopicSeries);
@@ -152,7 +154,7 @@ public final class Emitron implements AutoCloseable {
             return;
           }
           try {
-            subscription.start(joined.start, joined.messages, config.heartbeat().toNanos());
+            subscription.start(joined.start, joined.messages);
           } catch (RuntimeException e) {
             // Not lost in the stage: a failure here would leave the subscriber waiting for nothing.
             log.error("Starting a subscription to topic '{}' failed; closing it", topic, e);
@@ -252,12 +254,12 @@ public final class Emitron implements AutoCloseable {
     scheduler.shutdownNow();
   }
 
-  ScheduledExecutorService scheduler() {
-    return scheduler;
-  }
-
   TopicHub hub() {
     return hub;
+  }
+
+  Heartbeats heartbeats() {
+    return heartbeats;
   }
 
   Metrics metrics() {

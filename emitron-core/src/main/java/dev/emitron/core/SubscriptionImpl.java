@@ -2,8 +2,6 @@ package dev.emitron.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +25,6 @@ final class SubscriptionImpl implements Subscription {
   // guarded by this
   private State state = State.JOINING;
   private List<Message> held = new ArrayList<>();
-  private ScheduledFuture<?> heartbeat;
 
   /** The id of the last message delivered (or the join position); null while joining. */
   private volatile MessageId position;
@@ -70,7 +67,7 @@ final class SubscriptionImpl implements Subscription {
   }
 
   /** The buffer was read: start the stream, deliver the stored messages, then the held live ones. */
-  void start(StreamStart start, List<Message> stored, long heartbeatNanos) {
+  void start(StreamStart start, List<Message> stored) {
     synchronized (this) {
       if (state != State.JOINING) {
         return;
@@ -101,10 +98,7 @@ final class SubscriptionImpl implements Subscription {
           return;
         }
       }
-      if (heartbeatNanos > 0) {
-        heartbeat = emitron.scheduler().scheduleAtFixedRate(() -> beat(heartbeatNanos),
-            heartbeatNanos, heartbeatNanos / 4, TimeUnit.NANOSECONDS);
-      }
+      emitron.heartbeats().add(this);
     }
   }
 
@@ -120,14 +114,17 @@ final class SubscriptionImpl implements Subscription {
     return call(() -> listener.onMessage(message));
   }
 
-  private synchronized void beat(long heartbeatNanos) {
-    if (state != State.LIVE) {
+  /** Sends a heartbeat if nothing was delivered for {@code intervalNanos}. */
+  void beatIfIdle(long now, long intervalNanos) {
+    // Read without the lock first: the sweep passes every stream, and most are not due.
+    if (now - lastActivityNanos < intervalNanos) {
       return;
     }
-    long now = System.nanoTime();
-    if (now - lastActivityNanos >= heartbeatNanos) {
-      lastActivityNanos = now;
-      call(listener::onHeartbeat);
+    synchronized (this) {
+      if (state == State.LIVE && now - lastActivityNanos >= intervalNanos) {
+        lastActivityNanos = now;
+        call(listener::onHeartbeat);
+      }
     }
   }
 
@@ -165,9 +162,7 @@ final class SubscriptionImpl implements Subscription {
     }
     state = State.CLOSED;
     held = null;
-    if (heartbeat != null) {
-      heartbeat.cancel(false);
-    }
+    emitron.heartbeats().remove(this);
     emitron.hub().leave(this);
     emitron.metrics().closed(reason);
     try {

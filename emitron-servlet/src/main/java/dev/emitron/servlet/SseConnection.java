@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One open SSE response. Frames are queued by the subscription's callbacks (on any thread) and written
- * with the Servlet non-blocking API: no thread waits on a slow client. Only one thread writes at a time;
- * after a write that could not complete, the container's {@link #onWritePossible()} resumes.
+ * by the {@link StreamWriters} with the Servlet non-blocking API: no thread waits on a slow client, and a
+ * publisher never writes to a socket itself. Only one thread writes at a time; frames queued meanwhile go
+ * out together in one write. After a write that could not complete, the container's
+ * {@link #onWritePossible()} resumes.
  *
  * <p>The queued bytes are bounded: a subscriber whose unsent bytes pass the bound is cut, and its
  * browser resumes with {@code Last-Event-ID} from the replay buffer.
@@ -30,11 +32,15 @@ import org.slf4j.LoggerFactory;
 final class SseConnection implements SubscriptionListener, WriteListener, AsyncListener {
 
   private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
+  /** Frames queued together are written together, up to this many bytes at a time. */
+  private static final int MAX_WRITE_BYTES = 64 * 1024;
 
   private final AsyncContext async;
   private final HttpServletResponse response;
   private final EmitronServlet.Settings settings;
   private final ConnectionRegistry registry;
+  private final StreamWriters writers;
+  private final long pressureBytes;
   private final Object lock = new Object();
 
   // guarded by lock
@@ -46,19 +52,25 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
   private int replayToCome;
   private boolean cutBeforeAttach;
   private boolean started;
-  private boolean draining;
-  private boolean awaitingWritePossible;
+  /** A drain is queued on the writers or running: at most one at a time. */
+  private boolean scheduled;
+  /** Until the container's first {@link #onWritePossible()}, and after a write that did not complete. */
+  private boolean awaitingWritePossible = true;
   private boolean unflushed;
   private boolean ending;
   private boolean done;
+  private boolean pressing;
 
   private volatile Subscription subscription;
 
-  SseConnection(AsyncContext async, EmitronServlet.Settings settings, ConnectionRegistry registry) {
+  SseConnection(AsyncContext async, EmitronServlet.Settings settings, ConnectionRegistry registry,
+      StreamWriters writers) {
     this.async = async;
     this.response = (HttpServletResponse) async.getResponse();
     this.settings = settings;
     this.registry = registry;
+    this.writers = writers;
+    this.pressureBytes = StreamWriters.pressureBytes(settings.maxPendingBytes());
   }
 
   void attach(Subscription subscription) {
@@ -134,6 +146,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
       if (wasStarted) {
         if (reason == CloseReason.SLOW_CONSUMER) {
           clearQueue();
+          updatePressure();
         }
         ending = true;
       } else {
@@ -155,7 +168,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     if (reason == CloseReason.SLOW_CONSUMER) {
       log.debug("Cut a slow subscriber of topic '{}'", subscription == null ? "?" : subscription.topic());
     }
-    drain();
+    scheduleDrain();
   }
 
   private static String describe(Throwable cause) {
@@ -179,6 +192,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
           queuedBytes += frame.length;
         }
       }
+      updatePressure();
       if (overflow && subscription == null) {
         cutBeforeAttach = true;
         return;
@@ -187,7 +201,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     if (overflow) {
       subscription.close(CloseReason.SLOW_CONSUMER);
     } else {
-      drain();
+      scheduleDrain();
     }
   }
 
@@ -211,64 +225,128 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
   public void onWritePossible() {
     synchronized (lock) {
       awaitingWritePossible = false;
+      if (scheduled || done) {
+        return;
+      }
+      scheduled = true;
+      updatePressure();
     }
+    // The container calls back when the socket takes bytes again: keep writing on its thread.
     drain();
   }
 
-  /** Writes queued frames while the output accepts them; one thread at a time. */
-  private void drain() {
+  /** Hands this connection to the writers unless a drain is already on its way or cannot write yet. */
+  private void scheduleDrain() {
     synchronized (lock) {
-      if (!started || draining || awaitingWritePossible || done) {
+      if (!started || scheduled || awaitingWritePossible || done) {
         return;
       }
-      draining = true;
+      scheduled = true;
     }
+    writers.execute(this::drain);
+  }
+
+  /** Writes queued frames while the output accepts them; runs only while {@code scheduled}. */
+  private void drain() {
     try {
       ServletOutputStream out = response.getOutputStream();
       while (true) {
-        byte[] frame;
+        byte[] bytes = null;
         boolean flush = false;
-        boolean complete = false;
         synchronized (lock) {
-          if (!out.isReady()) {
-            awaitingWritePossible = true;
-            draining = false;
+          if (done) {
+            scheduled = false;
             return;
           }
-          frame = queue.pollFirst();
-          if (frame != null) {
-            queuedBytes -= frame.length;
-            if (exemptFrames > 0) {
-              exemptFrames--;
-              exemptBytes -= frame.length;
-            }
-            unflushed = true;
+          if (!out.isReady()) {
+            awaitingWritePossible = true;
+            scheduled = false;
+            updatePressure();
+            return;
+          }
+          if (!queue.isEmpty()) {
+            bytes = takeQueued();
+            unflushed = settings.flushAfterWrites();
+            updatePressure();
           } else if (unflushed) {
             unflushed = false;
             flush = true;
           } else if (ending) {
             done = true;
-            complete = true;
+            scheduled = false;
           } else {
-            draining = false;
+            scheduled = false;
             return;
           }
         }
-        if (frame != null) {
-          out.write(frame);
+        if (bytes != null) {
+          out.write(bytes);
         } else if (flush) {
           out.flush();
-        } else if (complete) {
-          draining = false;
+        } else {
           completeQuietly();
           return;
         }
       }
     } catch (IOException | RuntimeException e) {
       synchronized (lock) {
-        draining = false;
+        scheduled = false;
       }
       fail(e);
+    }
+  }
+
+  /**
+   * Removes the queued frames that fit in one write and returns their bytes: the frame itself when it is
+   * alone, so the common case copies nothing.
+   */
+  private byte[] takeQueued() {
+    byte[] first = queue.pollFirst();
+    account(first);
+    if (queue.isEmpty() || first.length >= MAX_WRITE_BYTES) {
+      return first;
+    }
+    int total = first.length;
+    int count = 1;
+    for (byte[] frame : queue) {
+      if (total + frame.length > MAX_WRITE_BYTES) {
+        break;
+      }
+      total += frame.length;
+      count++;
+    }
+    if (count == 1) {
+      return first;
+    }
+    byte[] bytes = new byte[total];
+    System.arraycopy(first, 0, bytes, 0, first.length);
+    int at = first.length;
+    for (int i = 1; i < count; i++) {
+      byte[] frame = queue.pollFirst();
+      account(frame);
+      System.arraycopy(frame, 0, bytes, at, frame.length);
+      at += frame.length;
+    }
+    return bytes;
+  }
+
+  private void account(byte[] frame) {
+    queuedBytes -= frame.length;
+    if (exemptFrames > 0) {
+      exemptFrames--;
+      exemptBytes -= frame.length;
+    }
+  }
+
+  /**
+   * A connection presses while its socket takes bytes but its queue is past the pressure mark: the
+   * writers lag behind the publishers, who then wait. Called with the lock held after every change.
+   */
+  private void updatePressure() {
+    boolean now = !done && !ending && !awaitingWritePossible && queuedBytes > pressureBytes;
+    if (now != pressing) {
+      pressing = now;
+      writers.pressing(now);
     }
   }
 
@@ -285,6 +363,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
       }
       done = true;
       clearQueue();
+      updatePressure();
     }
     log.debug("SSE stream failed: {}", failure.toString());
     Subscription current = subscription;
@@ -318,6 +397,7 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
     synchronized (lock) {
       done = true;
       clearQueue();
+      updatePressure();
     }
     registry.remove(this);
     Subscription current = subscription;

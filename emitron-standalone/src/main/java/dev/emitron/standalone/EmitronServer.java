@@ -74,6 +74,8 @@ public final class EmitronServer implements AutoCloseable {
         .corsOrigins(config.corsOrigins())
         .maxConnections(config.maxConnections())
         .authorizer(authorizer)
+        // Jetty below writes through (no output aggregation): a flush after each write would be wasted.
+        .flushAfterWrites(false)
         .build();
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -86,6 +88,10 @@ public final class EmitronServer implements AutoCloseable {
     http.setUriCompliance(UriCompliance.UNSAFE);
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
+    // Every response is handed to Jetty in one write (a JSON answer, or the frames an event stream had
+    // queued), so Jetty's per-response aggregation buffer would only copy; worse, an open stream would
+    // hold its buffer (32 KiB by default) for as long as it lives.
+    http.setOutputAggregationSize(0);
     this.connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());

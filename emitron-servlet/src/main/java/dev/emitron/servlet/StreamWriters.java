@@ -1,0 +1,199 @@
+package dev.emitron.servlet;
+
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The threads that write queued frames to the SSE responses of one servlet, and the backpressure that
+ * keeps publishers from outrunning them.
+ *
+ * <p>A publish only queues its frame on each connection and hands the connection to these threads, so a
+ * publisher never waits on a socket, and a connection that several frames reached before its turn
+ * writes them in one go. A connection whose socket accepts bytes but whose queue passed the
+ * {@linkplain #pressureBytes(long) pressure mark} is <em>pressing</em>; while any connection presses,
+ * publish answers are held back, so a publisher cannot push healthy subscribers past their bound.
+ * Connections whose socket refuses bytes do not press: a stalled client slows nobody down, it is cut
+ * when its own bound is passed.
+ */
+final class StreamWriters {
+
+  private static final Logger log = LoggerFactory.getLogger(StreamWriters.class);
+  /** The most that a healthy connection may queue before publishers wait for the writers. */
+  private static final long MAX_PRESSURE_BYTES = 256 * 1024;
+  /** A writer thread with nothing to do for this long ends; the next drain starts a new one. */
+  private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private final int maxThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+  // A lock-free queue and parking, not a ThreadPoolExecutor: a publish hands over one drain per
+  // subscriber, and a shared lock there is contended by every writer.
+  private final Queue<Runnable> drains = new ConcurrentLinkedQueue<>();
+  private final Deque<Thread> idle = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger numbers = new AtomicInteger();
+  private volatile boolean shutdown;
+  /** Set while this thread publishes: its first drain waits for the publish and then runs here. */
+  private final ThreadLocal<Runnable[]> publishing = new ThreadLocal<>();
+
+  private final Object lock = new Object();
+  // guarded by lock
+  private int pressing;
+  private List<Runnable> waiting = new ArrayList<>();
+
+  /** The queued bytes above which a writable connection holds back publish answers. */
+  static long pressureBytes(long maxPendingBytes) {
+    return Math.min(maxPendingBytes / 2, MAX_PRESSURE_BYTES);
+  }
+
+  /**
+   * Runs {@code publish}, which may fan a message out to streams on this thread, and then writes to the
+   * first of them on this thread too: a message for one subscriber then costs no hand-over to a writer
+   * thread, and a broadcast keeps this thread writing beside the writers.
+   */
+  <T> T publishing(Supplier<T> publish) {
+    Runnable[] first = new Runnable[1];
+    publishing.set(first);
+    try {
+      return publish.get();
+    } finally {
+      publishing.remove();
+      if (first[0] != null) {
+        runQuietly(first[0]);
+      }
+    }
+  }
+
+  /** Runs {@code drain} on a writer thread, or on this one once the writers are shut down. */
+  void execute(Runnable drain) {
+    Runnable[] first = publishing.get();
+    if (first != null && first[0] == null) {
+      first[0] = drain;
+      return;
+    }
+    drains.add(drain);
+    if (shutdown) {
+      runPending();
+      return;
+    }
+    Thread sleeper = idle.pollFirst();
+    if (sleeper != null) {
+      LockSupport.unpark(sleeper);
+      return;
+    }
+    int count = running.get();
+    while (count < maxThreads) {
+      if (running.compareAndSet(count, count + 1)) {
+        Thread thread = new Thread(this::work, "emitron-sse-writer-" + numbers.incrementAndGet());
+        thread.setDaemon(true);
+        thread.start();
+        return;
+      }
+      count = running.get();
+    }
+  }
+
+  private void work() {
+    Thread self = Thread.currentThread();
+    try {
+      while (true) {
+        Runnable drain = drains.poll();
+        if (drain != null) {
+          runQuietly(drain);
+          continue;
+        }
+        if (shutdown) {
+          return;
+        }
+        // Announce the sleep before looking once more, so that a drain added meanwhile either is seen
+        // here or finds this thread to wake.
+        idle.addFirst(self);
+        if (!drains.isEmpty()) {
+          idle.remove(self);
+          continue;
+        }
+        long start = System.nanoTime();
+        LockSupport.parkNanos(this, IDLE_NANOS);
+        boolean stillIdle = idle.remove(self);
+        if (stillIdle && System.nanoTime() - start >= IDLE_NANOS && drains.isEmpty()) {
+          return;
+        }
+      }
+    } finally {
+      running.decrementAndGet();
+      // A drain may have slipped in while this thread was ending: hand it on.
+      if (shutdown) {
+        runPending();
+      } else {
+        Runnable drain = drains.poll();
+        if (drain != null) {
+          execute(drain);
+        }
+      }
+    }
+  }
+
+  private void runPending() {
+    Runnable drain;
+    while ((drain = drains.poll()) != null) {
+      runQuietly(drain);
+    }
+  }
+
+  private static void runQuietly(Runnable drain) {
+    try {
+      drain.run();
+    } catch (RuntimeException e) {
+      log.warn("An SSE stream writer failed", e);
+    }
+  }
+
+  /** A connection started or stopped pressing. */
+  void pressing(boolean started) {
+    List<Runnable> released = null;
+    synchronized (lock) {
+      pressing += started ? 1 : -1;
+      if (pressing == 0 && !waiting.isEmpty()) {
+        released = waiting;
+        waiting = new ArrayList<>();
+      }
+    }
+    if (released != null) {
+      released.forEach(this::execute);
+    }
+  }
+
+  /** Whether no connection presses, so a publish may be answered now. */
+  boolean caughtUp() {
+    synchronized (lock) {
+      return pressing == 0;
+    }
+  }
+
+  /** Runs {@code answer} now if no connection presses, or once none does. */
+  void whenCaughtUp(Runnable answer) {
+    synchronized (lock) {
+      if (pressing > 0) {
+        waiting.add(answer);
+        return;
+      }
+    }
+    answer.run();
+  }
+
+  /** Lets queued drains finish; later ones run on the caller's thread. */
+  void shutdown() {
+    shutdown = true;
+    for (Thread sleeper : idle) {
+      LockSupport.unpark(sleeper);
+    }
+  }
+}
