@@ -189,6 +189,11 @@ final class StreamWriters {
     answer.run();
   }
 
+  /** How many writer threads are parked, waiting for a drain. */
+  int idleThreads() {
+    return idle.size();
+  }
+
   /** Lets queued drains finish; later ones run on the caller's thread. */
   void shutdown() {
     shutdown = true;
