@@ -55,16 +55,19 @@ public final class LoadGenerator {
   private static final String USAGE = """
       Usage: LoadGenerator [options]
         --url URL               the server, loopback only (default http://127.0.0.1:3000)
-        --scenario NAME         S1 | S1r | S2 | S3 (sets the options below; later options override)
+        --scenario NAME         S1 | S1r | S2 | S3 | idle19k (sets the options below; later ones override)
         --subscribers N         SSE connections (default 1000)
         --topics N              topics; subscriber i is on topic i % N (default 1)
         --messages N            messages published in all, round-robin over the topics (default 2000)
         --payload-size BYTES    approximate size of each message's data (default 100)
         --rate PER_SECOND       publishes per second; 0 = each as soon as the previous one is answered
-        --pid PID               the server's pid: report its RSS per connection (from /proc/PID/status)
+        --pid PID[,PID..]       the server's pids (nginx: master and workers): report their summed RSS
+                                per connection (/proc/PID/status) and CPU time (/proc/PID/stat)
+        --warmup-runs N         runs first, printed with "warmup":true, left out of the median (default 0)
         --runs N                runs, each printed; with N > 1 a median line follows (default 1)
         --settle-ms MS          wait after every subscriber is connected (default 500)
-        --hold-ms MS            then hold the idle connections this long before publishing (default 0)
+        --hold-ms MS            then hold the idle connections this long before publishing, measuring
+                                the server's CPU meanwhile (idleCpuCores) (default 0)
         --connect-timeout-ms MS give up connecting after this long (default 30000)
         --drain-ms MS           wait for deliveries after the last publish at most this long (default 10000)
         --timeout-ms MS         a run's total limit (default 180000)
@@ -89,6 +92,12 @@ public final class LoadGenerator {
     if (options == null) {
       System.out.print(USAGE);
       return;
+    }
+    for (int run = 1; run <= options.warmupRuns; run++) {
+      Map<String, Object> result = new Run(options, run).execute();
+      result.put("warmup", true);
+      System.out.println(Json.write(result));
+      System.out.flush();
     }
     List<Map<String, Object>> results = new ArrayList<>();
     for (int run = 1; run <= options.runs; run++) {
@@ -137,7 +146,8 @@ public final class LoadGenerator {
     int messages = 2000;
     int payloadSize = 100;
     double rate;
-    long pid = -1;
+    long[] pids = {};
+    int warmupRuns;
     int runs = 1;
     long settleMs = 500;
     long holdMs;
@@ -171,8 +181,9 @@ public final class LoadGenerator {
           case "--messages" -> o.messages = positive(name, value);
           case "--payload-size" -> o.payloadSize = positive(name, value);
           case "--rate" -> o.rate = Double.parseDouble(value);
-          case "--pid" -> o.pid = positive(name, value);
-          case "--runs" -> o.runs = positive(name, value);
+          case "--pid" -> o.pids = pids(name, value);
+          case "--warmup-runs" -> o.warmupRuns = Math.toIntExact(nonNegative(name, value));
+          case "--runs" -> o.runs = Math.toIntExact(nonNegative(name, value));
           case "--settle-ms" -> o.settleMs = nonNegative(name, value);
           case "--hold-ms" -> o.holdMs = nonNegative(name, value);
           case "--connect-timeout-ms" -> o.connectTimeoutMs = positive(name, value);
@@ -188,6 +199,9 @@ public final class LoadGenerator {
       }
       if (o.rate < 0) {
         throw new IllegalArgumentException("--rate must not be negative: " + o.rate);
+      }
+      if (o.runs + o.warmupRuns == 0) {
+        throw new IllegalArgumentException("--runs and --warmup-runs are both 0: nothing to run");
       }
       if (o.topics > o.subscribers) {
         throw new IllegalArgumentException("--topics (" + o.topics + ") must not exceed --subscribers ("
@@ -209,7 +223,16 @@ public final class LoadGenerator {
           holdMs = 3000;
           connectTimeoutMs = 60_000;
         }
-        default -> throw new IllegalArgumentException("unknown scenario " + name + " (S1, S1r, S2, S3)");
+        case "idle19k" -> {
+          // 19,000 streams held idle long enough for two heartbeats each (the default 15 s), then one
+          // broadcast that every stream must receive; below this machine's limit of 20,000 open files.
+          set(name, 19_000, 1, 1, 0);
+          settleMs = 5000;
+          holdMs = 35_000;
+          connectTimeoutMs = 120_000;
+        }
+        default -> throw new IllegalArgumentException(
+            "unknown scenario " + name + " (S1, S1r, S2, S3, idle19k)");
       }
     }
 
@@ -262,6 +285,15 @@ public final class LoadGenerator {
       return n;
     }
 
+    private static long[] pids(String name, String value) {
+      String[] parts = value.split(",");
+      long[] pids = new long[parts.length];
+      for (int i = 0; i < parts.length; i++) {
+        pids[i] = positive(name, parts[i].trim());
+      }
+      return pids;
+    }
+
     private static long nonNegative(String name, String value) {
       long n;
       try {
@@ -298,7 +330,7 @@ public final class LoadGenerator {
 
     Map<String, Object> execute() throws Exception {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.timeoutMs);
-      long rssBefore = rssKb(o.pid);
+      long rssBefore = rssKb(o.pids);
       Subscribers subscribers = new Subscribers(o, topicPrefix, deadline);
       Thread selectorThread = new Thread(subscribers, "sse-subscribers");
       selectorThread.setDaemon(true);
@@ -317,9 +349,14 @@ public final class LoadGenerator {
         timedOut = subscribers.failed.get() == 0;
       }
       sleepUntil(Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.settleMs)));
-      long rssAfter = rssKb(o.pid);
-      sleepUntil(Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.holdMs)));
+      long rssAfter = rssKb(o.pids);
+      long holdStart = System.nanoTime();
+      long holdCpuBefore = cpuTicks(o.pids);
+      sleepUntil(Math.min(deadline, holdStart + TimeUnit.MILLISECONDS.toNanos(o.holdMs)));
+      long holdCpuAfter = cpuTicks(o.pids);
+      double holdSeconds = (System.nanoTime() - holdStart) / 1e9;
 
+      long cpuBefore = cpuTicks(o.pids);
       long publishStart = System.nanoTime();
       subscribers.firstPublishNanos = publishStart;
       long published = 0;
@@ -341,6 +378,7 @@ public final class LoadGenerator {
       if (subscribers.firstDeliveries.get() < expected && System.nanoTime() >= deadline) {
         timedOut = true;
       }
+      long cpuAfter = cpuTicks(o.pids);
       subscribers.stop();
       selectorThread.join(10_000);
 
@@ -378,11 +416,20 @@ public final class LoadGenerator {
       r.put("subscribersWithProblems", check[3]);
       r.put("disconnected", subscribers.disconnected.get());
       r.put("protocolErrors", subscribers.protocolErrors.get());
-      if (o.pid > 0) {
+      if (o.pids.length > 0) {
         r.put("rssBeforeKb", rssBefore);
         r.put("rssAfterKb", rssAfter);
         r.put("bytesPerConnection", connected > 0 && rssBefore >= 0 && rssAfter >= 0
             ? Math.round((rssAfter - rssBefore) * 1024.0 / connected) : -1);
+        if (o.holdMs > 0 && holdCpuBefore >= 0 && holdCpuAfter >= 0) {
+          // The server's CPU while every stream is held idle (heartbeats only), in cores.
+          r.put("idleCpuCores", round3((holdCpuAfter - holdCpuBefore) / (double) CLOCK_TICKS_PER_SECOND / holdSeconds));
+        }
+        if (cpuBefore >= 0 && cpuAfter >= 0) {
+          double cpuSeconds = (cpuAfter - cpuBefore) / (double) CLOCK_TICKS_PER_SECOND;
+          r.put("serverCpuSec", round3(cpuSeconds));
+          r.put("serverCpuMicrosPerDelivery", deliveries > 0 ? round3(cpuSeconds * 1e6 / deliveries) : 0.0);
+        }
       }
       r.put("timedOut", timedOut);
       if (publishFailure != null) {
@@ -1041,21 +1088,54 @@ public final class LoadGenerator {
     }
   }
 
-  /** The server's resident set in KiB from /proc/PID/status, or -1 without a pid or on failure. */
-  static long rssKb(long pid) {
-    if (pid <= 0) {
+  /** The summed resident set in KiB of the pids, from /proc/PID/status; -1 without pids or on failure. */
+  static long rssKb(long[] pids) {
+    if (pids.length == 0) {
       return -1;
     }
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.substring(6).replace("kB", "").trim());
+    long total = 0;
+    for (long pid : pids) {
+      long rss = -1;
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+          if (line.startsWith("VmRSS:")) {
+            rss = Long.parseLong(line.substring(6).replace("kB", "").trim());
+          }
         }
+      } catch (IOException | NumberFormatException e) {
+        return -1;
       }
-    } catch (IOException | NumberFormatException e) {
+      if (rss < 0) {
+        return -1;
+      }
+      total += rss;
+    }
+    return total;
+  }
+
+  /** Linux's USER_HZ, the unit of the CPU times in /proc/PID/stat; 100 on every common build. */
+  static final int CLOCK_TICKS_PER_SECOND = 100;
+
+  /**
+   * The summed user and system CPU time of the pids in clock ticks, from fields 14 and 15 of
+   * /proc/PID/stat; -1 without pids or on failure.
+   */
+  static long cpuTicks(long[] pids) {
+    if (pids.length == 0) {
       return -1;
     }
-    return -1;
+    long total = 0;
+    for (long pid : pids) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        total += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+    return total;
   }
 
   static void sleepUntil(long nanos) {

@@ -27,6 +27,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,8 @@ public final class EmitronServlet extends HttpServlet {
   private static final Logger log = LoggerFactory.getLogger(EmitronServlet.class);
   /** How long a client may take to send a publish body. */
   private static final long BODY_TIMEOUT_MILLIS = 30_000;
+  /** How long a publish request's thread waits for the transport before answering asynchronously. */
+  private static final long SHORT_PUBLISH_WAIT_MICROS = 2_000;
   /** Marks a request whose body the servlet started reading. */
   private static final String BODY_READ = EmitronServlet.class.getName() + ".bodyRead";
 
@@ -340,21 +345,32 @@ public final class EmitronServlet extends HttpServlet {
   }
 
   /**
-   * Publishes a body read on the request's own thread, and answers right away when the publish is
-   * already done, as it is with the in-memory transport: no asynchronous cycle for the common case.
+   * Publishes a body read on the request's own thread, and answers on it too when the publish is done
+   * at once (the in-memory transport) or within a short wait (Redis): no asynchronous cycle for the
+   * common case.
    */
   private void publishNow(HttpServletRequest request, HttpServletResponse response, Topic topic, byte[] body) {
     CompletionStage<Published> published = writers.publishing(() -> publishStage(topic, body));
-    if (published instanceof CompletableFuture<Published> done && done.isDone() && writers.caughtUp()) {
+    if (published instanceof CompletableFuture<Published> future && writers.caughtUp()) {
       Published result = null;
       Throwable failure = null;
+      boolean done = true;
       try {
-        result = done.join();
-      } catch (CompletionException | CancellationException e) {
-        failure = e;
+        // Redis answers in well under a millisecond: waiting that long on this thread is cheaper than
+        // an asynchronous cycle. A slower answer is waited for asynchronously.
+        result = future.get(SHORT_PUBLISH_WAIT_MICROS, TimeUnit.MICROSECONDS);
+      } catch (TimeoutException e) {
+        done = false;
+      } catch (ExecutionException | CancellationException e) {
+        failure = e instanceof ExecutionException ? e.getCause() : e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        done = false;
       }
-      answer(response, topic, result, failure);
-      return;
+      if (done) {
+        answer(response, topic, result, failure);
+        return;
+      }
     }
     AsyncContext async = request.startAsync();
     answerWhenDone(async, response, topic, published);

@@ -30,10 +30,13 @@ final class StreamWriters {
   private static final Logger log = LoggerFactory.getLogger(StreamWriters.class);
   /** The most that a healthy connection may queue before publishers wait for the writers. */
   private static final long MAX_PRESSURE_BYTES = 256 * 1024;
+  /** A thread that hands over no drain for this long writes its next one itself. */
+  private static final long QUIET_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
   /** A writer thread with nothing to do for this long ends; the next drain starts a new one. */
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final int maxThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private final long quietNanos;
   // A lock-free queue and parking, not a ThreadPoolExecutor: a publish hands over one drain per
   // subscriber, and a shared lock there is contended by every writer.
   private final Queue<Runnable> drains = new ConcurrentLinkedQueue<>();
@@ -41,6 +44,8 @@ final class StreamWriters {
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile boolean shutdown;
+  /** When each thread other than the writers last handed over a drain. */
+  private final ThreadLocal<long[]> lastHandOver = ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE});
   /** Set while this thread publishes: its first drain waits for the publish and then runs here. */
   private final ThreadLocal<Runnable[]> publishing = new ThreadLocal<>();
 
@@ -48,6 +53,15 @@ final class StreamWriters {
   // guarded by lock
   private int pressing;
   private List<Runnable> waiting = new ArrayList<>();
+
+  StreamWriters() {
+    this(QUIET_NANOS);
+  }
+
+  /** With the pause after which a thread writes its next drain itself; tests make it long. */
+  StreamWriters(long quietNanos) {
+    this.quietNanos = quietNanos;
+  }
 
   /** The queued bytes above which a writable connection holds back publish answers. */
   static long pressureBytes(long maxPendingBytes) {
@@ -72,11 +86,23 @@ final class StreamWriters {
     }
   }
 
-  /** Runs {@code drain} on a writer thread, or on this one once the writers are shut down. */
+  /**
+   * Runs {@code drain} on a writer thread; or on this thread when it hands a drain over only now and
+   * then (a message from Redis for one subscriber, the first stream of a broadcast), since waking a
+   * writer would cost more than the write; or on this thread once the writers are shut down.
+   */
   void execute(Runnable drain) {
+    boolean quiet = firstInAWhile();
     Runnable[] first = publishing.get();
-    if (first != null && first[0] == null) {
-      first[0] = drain;
+    if (first != null) {
+      if (first[0] == null) {
+        first[0] = drain;
+        return;
+      }
+    } else if (quiet) {
+      runQuietly(drain);
+      // The pause is counted from the end of this write, so the rest of a burst goes to the writers.
+      lastHandOver.get()[0] = System.nanoTime();
       return;
     }
     drains.add(drain);
@@ -92,13 +118,25 @@ final class StreamWriters {
     int count = running.get();
     while (count < maxThreads) {
       if (running.compareAndSet(count, count + 1)) {
-        Thread thread = new Thread(this::work, "emitron-sse-writer-" + numbers.incrementAndGet());
+        Thread thread = new Writer(this::work, "emitron-sse-writer-" + numbers.incrementAndGet());
         thread.setDaemon(true);
         thread.start();
         return;
       }
       count = running.get();
     }
+  }
+
+  /** Whether this thread, not a writer, hands over its first drain after a pause. */
+  private boolean firstInAWhile() {
+    if (Thread.currentThread() instanceof Writer) {
+      return false;
+    }
+    long[] last = lastHandOver.get();
+    long now = System.nanoTime();
+    boolean quiet = last[0] == Long.MIN_VALUE || now - last[0] > quietNanos;
+    last[0] = now;
+    return quiet;
   }
 
   private void work() {
@@ -199,6 +237,12 @@ final class StreamWriters {
     shutdown = true;
     for (Thread sleeper : idle) {
       LockSupport.unpark(sleeper);
+    }
+  }
+
+  private static final class Writer extends Thread {
+    Writer(Runnable work, String name) {
+      super(work, name);
     }
   }
 }
