@@ -72,18 +72,6 @@ wait_healthy() {
   exit 1
 }
 
-# emitron notices a vanished subscriber at its next write (a heartbeat at the latest): wait until the
-# previous run's streams are gone, so that they do not blur the next memory figure.
-wait_no_streams() {
-  case "$1" in
-    emitron-*)
-      for _ in $(seq 1 150); do
-        curl -fs "http://127.0.0.1:$EMITRON_PORT/health" | grep -q '"streams":0' && return 0
-        sleep 0.2
-      done ;;
-  esac
-}
-
 load() { # target scenario extra-args...
   local target=$1 scenario=$2
   shift 2
@@ -103,13 +91,9 @@ for target in $TARGETS; do
   for scenario in $SCENARIOS; do
     echo "== $target $scenario" >&2
     if [ "$scenario" = S3 ]; then
-      # Memory per idle connection: a fresh server for every run. The first 5000 connections of a fresh
-      # process also pay one-time costs (code compiled, heap first touched); they are measured as a
-      # warm-up run, and the figure is taken from a second round once those streams are gone.
+      # Memory per idle connection: a fresh server for every run, as a process starts in production.
       for run in $(seq 1 "$RUNS"); do
         start_server "$target"
-        load "$target" S3 --warmup-runs 1 --runs 0 > /dev/null
-        wait_no_streams "$target"
         load "$target" S3 --runs 1 > /dev/null
       done
     else

@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * Prints the Markdown summary of a {@code side-by-side.sh} session: for every figure, the median of the
- * measured runs of emitron and of Nchan, and their ratio. Warm-up runs count only where a figure says
- * so (memory of a fresh process); the lost, duplicated and reordered counts add up every run.
+ * measured runs of emitron and of Nchan, and their ratio; warm-up runs are left out. The lost,
+ * duplicated and reordered counts add up every run, warm-up runs included.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.emitron.benchmarks.SideBySideReport runs.jsonl</pre>
  */
@@ -40,20 +40,18 @@ public final class SideBySideReport {
     System.out.print(new SideBySideReport(runs).render());
   }
 
-  private record Figure(String scenario, String label, String field, boolean warmup) {
+  private record Figure(String scenario, String label, String field) {
   }
 
   private static final List<Figure> FIGURES = List.of(
-      new Figure("S1", "S1 fan-out, deliveries/s", "deliveriesPerSec", false),
-      new Figure("S1", "S1 latency p99 at max rate, ms", "latencyP99Ms", false),
-      new Figure("S1", "S1 server CPU per delivery, µs", "serverCpuMicrosPerDelivery", false),
-      new Figure("S1r", "S1r latency p50 at 100 msg/s, ms", "latencyP50Ms", false),
-      new Figure("S1r", "S1r latency p99 at 100 msg/s, ms", "latencyP99Ms", false),
-      new Figure("S1r", "S1r server CPU per delivery, µs", "serverCpuMicrosPerDelivery", false),
-      new Figure("S2", "S2 publishes/s, one sequential publisher", "publishesPerSec", false),
-      new Figure("S3", "S3 RSS bytes per idle connection", "bytesPerConnection", false),
-      new Figure("S3", "S3 RSS bytes per connection, first 5000 of a fresh process", "bytesPerConnection",
-          true));
+      new Figure("S1", "S1 fan-out, deliveries/s", "deliveriesPerSec"),
+      new Figure("S1", "S1 latency p99 at max rate, ms", "latencyP99Ms"),
+      new Figure("S1", "S1 server CPU per delivery, µs", "serverCpuMicrosPerDelivery"),
+      new Figure("S1r", "S1r latency p50 at 100 msg/s, ms", "latencyP50Ms"),
+      new Figure("S1r", "S1r latency p99 at 100 msg/s, ms", "latencyP99Ms"),
+      new Figure("S1r", "S1r server CPU per delivery, µs", "serverCpuMicrosPerDelivery"),
+      new Figure("S2", "S2 publishes/s, one sequential publisher", "publishesPerSec"),
+      new Figure("S3", "S3 RSS bytes per idle connection, fresh server", "bytesPerConnection"));
 
   String render() {
     StringBuilder out = new StringBuilder();
@@ -80,7 +78,7 @@ public final class SideBySideReport {
     double[] values = runs.stream()
         .filter(run -> target.equals(run.path("target").asText()))
         .filter(run -> figure.scenario().equals(run.path("scenario").asText()))
-        .filter(run -> run.path("warmup").asBoolean(false) == figure.warmup())
+        .filter(run -> !run.path("warmup").asBoolean(false))
         .filter(run -> run.path("run").isNumber())
         .filter(run -> run.has(figure.field()))
         .mapToDouble(run -> run.path(figure.field()).asDouble())

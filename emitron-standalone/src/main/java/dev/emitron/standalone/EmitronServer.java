@@ -78,7 +78,10 @@ public final class EmitronServer implements AutoCloseable {
         .flushAfterWrites(false)
         .build();
 
-    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    // No request holds a thread for long (streams and publish bodies use async I/O), so a burst of
+    // thousands of new streams is better queued for a few threads than spread over hundreds, each with
+    // its own stack.
+    QueuedThreadPool threads = new QueuedThreadPool(Math.max(32, 16 * Runtime.getRuntime().availableProcessors()), 8);
     threads.setName("emitron-http");
     this.jetty = new Server(threads);
 
