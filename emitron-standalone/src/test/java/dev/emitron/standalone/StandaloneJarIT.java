@@ -142,6 +142,34 @@ class StandaloneJarIT {
   }
 
   @Test
+  void anOpenStreamHoldsNoOutputBufferOfItsOwn() throws Exception {
+    // Jetty keeps a response's output aggregation buffer (32 KiB, direct) until the response ends: for
+    // an event stream, for its whole life. The server turns aggregation off; this measures, in the
+    // server's own process, that streams which have written leave no such buffer behind.
+    Server server = start(Map.of());
+    URI metrics = server.uri().resolve("metrics");
+    double before = MetricsIT.value(Publishing.get(metrics), "jvm_buffer_memory_used_bytes{id=\"direct\"}");
+    int streams = 300;
+    List<SseClient> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < streams; i++) {
+        SseClient client = SseClient.connect(server.uri(), "/sub/held");
+        clients.add(client);
+        client.awaitLastEventId(Duration.ofSeconds(10));
+      }
+      String id = Publishing.publish(server.uri(), "held", "{\"pad\":\"" + "x".repeat(1000) + "\"}");
+      for (SseClient client : clients) {
+        assertThat(client.takeEvent().id()).isEqualTo(id);
+      }
+      double after = MetricsIT.value(Publishing.get(metrics), "jvm_buffer_memory_used_bytes{id=\"direct\"}");
+      // With a buffer per stream this would grow by at least 300 × 32 KiB = 9.6 MiB.
+      assertThat(after - before).isLessThan(streams * 8 * 1024.0);
+    } finally {
+      clients.forEach(SseClient::close);
+    }
+  }
+
+  @Test
   void twoJarsOnOneRedisShareTopicsAndABrowserStyleClientResumesOnTheOther() throws Exception {
     Server a = start(Map.of("REDIS_URL", redis.uri()));
     Server b = start(Map.of("REDIS_URL", redis.uri()));
