@@ -146,9 +146,10 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
       if (wasStarted) {
         if (reason == CloseReason.SLOW_CONSUMER) {
           clearQueue();
-          updatePressure();
         }
         ending = true;
+        // An ending stream no longer holds publishers back, whatever it still has to write.
+        updatePressure();
       } else {
         done = true;
       }

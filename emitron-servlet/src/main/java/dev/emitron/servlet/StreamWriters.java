@@ -1,11 +1,14 @@
 package dev.emitron.servlet;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -32,11 +35,15 @@ final class StreamWriters {
   private static final long MAX_PRESSURE_BYTES = 256 * 1024;
   /** A thread that hands over no drain for this long writes its next one itself. */
   private static final long QUIET_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+  /** The longest a publish answer is held while streams press. */
+  private static final Duration MAX_ANSWER_WAIT = Duration.ofSeconds(30);
   /** A writer thread with nothing to do for this long ends; the next drain starts a new one. */
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final int maxThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
   private final long quietNanos;
+  private final Duration maxAnswerWait;
+  private final Executor answerDeadlines;
   // A lock-free queue and parking, not a ThreadPoolExecutor: a publish hands over one drain per
   // subscriber, and a shared lock there is contended by every writer.
   private final Queue<Runnable> drains = new ConcurrentLinkedQueue<>();
@@ -55,12 +62,17 @@ final class StreamWriters {
   private List<Runnable> waiting = new ArrayList<>();
 
   StreamWriters() {
-    this(QUIET_NANOS);
+    this(QUIET_NANOS, MAX_ANSWER_WAIT);
   }
 
-  /** With the pause after which a thread writes its next drain itself; tests make it long. */
-  StreamWriters(long quietNanos) {
+  /**
+   * With the pause after which a thread writes its next drain itself, and the longest an answer is held;
+   * tests change both.
+   */
+  StreamWriters(long quietNanos, Duration maxAnswerWait) {
     this.quietNanos = quietNanos;
+    this.maxAnswerWait = maxAnswerWait;
+    this.answerDeadlines = CompletableFuture.delayedExecutor(maxAnswerWait.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** The queued bytes above which a writable connection holds back publish answers. */
@@ -105,11 +117,10 @@ final class StreamWriters {
       lastHandOver.get()[0] = System.nanoTime();
       return;
     }
-    drains.add(drain);
-    if (shutdown) {
-      runPending();
-      return;
-    }
+    handOver(drain);
+  }
+
+  private void wakeOrStartWriter() {
     Thread sleeper = idle.pollFirst();
     if (sleeper != null) {
       LockSupport.unpark(sleeper);
@@ -173,7 +184,7 @@ final class StreamWriters {
       } else {
         Runnable drain = drains.poll();
         if (drain != null) {
-          execute(drain);
+          handOver(drain);
         }
       }
     }
@@ -194,7 +205,7 @@ final class StreamWriters {
     }
   }
 
-  /** A connection started or stopped pressing. */
+  /** A connection started or stopped pressing. Called with the connection's lock held: only hands over. */
   void pressing(boolean started) {
     List<Runnable> released = null;
     synchronized (lock) {
@@ -205,7 +216,7 @@ final class StreamWriters {
       }
     }
     if (released != null) {
-      released.forEach(this::execute);
+      released.forEach(this::handOver);
     }
   }
 
@@ -216,15 +227,43 @@ final class StreamWriters {
     }
   }
 
-  /** Runs {@code answer} now if no connection presses, or once none does. */
+  /**
+   * Runs {@code answer} now if no connection presses, or once none does. An answer is never held longer
+   * than the longest wait: a stream that never catches up would be a bug, and must not hang publishers.
+   */
   void whenCaughtUp(Runnable answer) {
+    boolean held;
     synchronized (lock) {
-      if (pressing > 0) {
+      held = pressing > 0;
+      if (held) {
         waiting.add(answer);
-        return;
       }
     }
-    answer.run();
+    if (!held) {
+      answer.run();
+      return;
+    }
+    answerDeadlines.execute(() -> {
+      boolean stillHeld;
+      synchronized (lock) {
+        stillHeld = waiting.remove(answer);
+      }
+      if (stillHeld) {
+        log.warn("A publish answer waited {} ms for the stream writers; answering anyway",
+            maxAnswerWait.toMillis());
+        handOver(answer);
+      }
+    });
+  }
+
+  /** Runs {@code task} on a writer thread, whatever thread hands it over. */
+  private void handOver(Runnable task) {
+    drains.add(task);
+    if (shutdown) {
+      runPending();
+      return;
+    }
+    wakeOrStartWriter();
   }
 
   /** How many writer threads are parked, waiting for a drain. */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class StreamWritersTest {
 
   /** Only a thread's first drain counts as after a pause, so where each runs does not depend on timing. */
-  final StreamWriters writers = new StreamWriters(TimeUnit.MINUTES.toNanos(5));
+  final StreamWriters writers = new StreamWriters(TimeUnit.MINUTES.toNanos(5), Duration.ofMinutes(5));
 
   @AfterEach
   void shutdown() {
@@ -185,6 +185,30 @@ class StreamWritersTest {
     assertThat(released.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(answered.get()).isEqualTo(4);
     assertThat(writers.caughtUp()).isTrue();
+  }
+
+  @Test
+  void anAnswerHeldLongerThanTheLongestWaitGoesOutAnywayAndOnlyOnce() throws Exception {
+    StreamWriters stuck = new StreamWriters(TimeUnit.MINUTES.toNanos(5), Duration.ofMillis(50));
+    try {
+      stuck.pressing(true);
+      AtomicInteger answered = new AtomicInteger();
+      CountDownLatch out = new CountDownLatch(1);
+      stuck.whenCaughtUp(() -> {
+        answered.incrementAndGet();
+        out.countDown();
+      });
+      assertThat(out.await(10, TimeUnit.SECONDS)).as("answered although a stream still presses").isTrue();
+      assertThat(stuck.caughtUp()).isFalse();
+      // The stream catching up later must not answer it a second time.
+      CountDownLatch next = new CountDownLatch(1);
+      stuck.whenCaughtUp(next::countDown);
+      stuck.pressing(false);
+      assertThat(next.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(answered.get()).isEqualTo(1);
+    } finally {
+      stuck.shutdown();
+    }
   }
 
   @Test
