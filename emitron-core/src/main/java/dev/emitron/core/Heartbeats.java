@@ -4,6 +4,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends heartbeats to live subscriptions that were idle for the heartbeat interval. One task sweeps them
@@ -11,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * then cost one wake-up every few seconds and no per-stream timer.
  */
 final class Heartbeats {
+
+  private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
 
   private final Set<SubscriptionImpl> live = ConcurrentHashMap.newKeySet();
   private final long intervalNanos;
@@ -21,11 +25,6 @@ final class Heartbeats {
       long period = Math.max(1, intervalNanos / 4);
       scheduler.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.NANOSECONDS);
     }
-  }
-
-  /** The heartbeat interval; zero when heartbeats are off. */
-  long intervalNanos() {
-    return intervalNanos;
   }
 
   void add(SubscriptionImpl subscription) {
@@ -41,7 +40,12 @@ final class Heartbeats {
   private void sweep() {
     long now = System.nanoTime();
     for (SubscriptionImpl subscription : live) {
-      subscription.beatIfIdle(now, intervalNanos);
+      try {
+        subscription.beatIfIdle(now, intervalNanos);
+      } catch (RuntimeException e) {
+        // A periodic task that throws is never run again: one stream must not end every heartbeat.
+        log.error("Sending a heartbeat to {} failed", subscription, e);
+      }
     }
   }
 }

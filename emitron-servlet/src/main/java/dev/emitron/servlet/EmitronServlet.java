@@ -338,7 +338,11 @@ public final class EmitronServlet extends HttpServlet {
         return null;
       }
       byte[] body = in.readNBytes((int) length);
-      return body.length == length ? body : null;
+      if (body.length != length) {
+        // Only the end of the stream stops the read short: the client went away mid-body.
+        throw new HttpError(new ErrorResponse(400, "bad_request", "the request body ended before its declared length"));
+      }
+      return body;
     } catch (IOException e) {
       throw new HttpError(new ErrorResponse(400, "bad_request", "the request body could not be read"));
     }
