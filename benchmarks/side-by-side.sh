@@ -2,10 +2,11 @@
 # Runs emitron and Nchan one after the other on this machine, every scenario, and writes the results
 # (one JSON line per run) and a summary table with medians and ratios.
 #
-#   benchmarks/side-by-side.sh [results-dir]        (default benchmarks/results/<date>)
+#   benchmarks/side-by-side.sh [results-dir]        (default benchmarks/results/<UTC date and time>)
 #
 # Needs: the jars (./mvnw -q -DskipTests package), nginx with the Nchan module
-# (apt-get install -y nginx libnginx-mod-nchan), a Redis on 127.0.0.1:6379 for the Redis targets.
+# (apt-get install -y nginx libnginx-mod-nchan), curl, a Redis on 127.0.0.1:6379 for the Redis targets.
+# It stops any running emitron jar, and the Nchan it starts, as it goes.
 # TARGETS (default "emitron-memory nchan-memory emitron-redis nchan-redis"), SCENARIOS
 # (default "S1 S1r S2 S3"), RUNS (default 3) and NCHAN_CONF_SCRIPT (the configuration generator of the
 # shared benchmark, default /work/shared/bench/nchan/gen-conf.sh) may be set in the environment.

@@ -294,6 +294,13 @@ final class SseConnection implements SubscriptionListener, WriteListener, AsyncL
         scheduled = false;
       }
       fail(e);
+    } catch (Error e) {
+      // Release the stream (and any publisher it held back) before the error goes on.
+      synchronized (lock) {
+        scheduled = false;
+      }
+      fail(e);
+      throw e;
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -216,7 +217,7 @@ final class StreamWriters {
       }
     }
     if (released != null) {
-      released.forEach(this::handOver);
+      released.forEach(this::handOverLater);
     }
   }
 
@@ -251,16 +252,29 @@ final class StreamWriters {
       if (stillHeld) {
         log.warn("A publish answer waited {} ms for the stream writers; answering anyway",
             maxAnswerWait.toMillis());
-        handOver(answer);
+        handOverLater(answer);
       }
     });
   }
 
-  /** Runs {@code task} on a writer thread, whatever thread hands it over. */
+  /** Runs {@code task} on a writer thread; once the writers are shut down, on this thread. */
   private void handOver(Runnable task) {
+    if (shutdown) {
+      runQuietly(task);
+      return;
+    }
+    handOverLater(task);
+  }
+
+  /**
+   * Runs {@code task} on a writer thread, and never on this one, which may hold a stream's lock; once the
+   * writers are shut down, on a thread of the common pool.
+   */
+  private void handOverLater(Runnable task) {
     drains.add(task);
     if (shutdown) {
-      runPending();
+      // No writer may be left to take it: another thread must.
+      ForkJoinPool.commonPool().execute(this::runPending);
       return;
     }
     wakeOrStartWriter();
